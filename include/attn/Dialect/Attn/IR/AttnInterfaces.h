@@ -1,0 +1,56 @@
+//===- AttnInterfaces.h - the mask-pattern interface ----------*- C++ -*-===//
+//
+// MaskPatternAttrInterface and the small value types its methods exchange.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_DIALECT_ATTN_IR_ATTNINTERFACES_H
+#define ATTN_DIALECT_ATTN_IR_ATTNINTERFACES_H
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+
+namespace mlir::attn {
+
+/// How a tile of (query, key) pairs relates to a mask pattern.
+enum class BlockKind {
+  Empty,   ///< no pair is kept: the tile is skipped
+  Partial, ///< some pairs are kept: the elementwise predicate is evaluated
+  Full,    ///< every pair is kept: no per-element mask is needed
+};
+
+/// A one-letter name of a block kind ('.', 'P', 'F'), used in pictures.
+char blockKindLetter(BlockKind kind);
+llvm::StringRef stringifyBlockKind(BlockKind kind);
+
+/// A tile of query positions [p0, p1) times keys [j0, j1).
+struct Tile {
+  int64_t p0, p1, j0, j1;
+};
+
+/// Closed-form key bounds of a run of query positions (banded patterns).
+/// Every kept key lies in [begin, end); every key in [fullBegin, fullEnd) is
+/// kept for every query of the run. Both ranges lie within [0, nk).
+struct KeyBounds {
+  int64_t begin, end;
+  int64_t fullBegin, fullEnd;
+};
+
+class MaskPatternAttrInterface;
+
+/// Counts the kept pairs of a pattern by classifying 64 x 64 tiles and
+/// counting element by element only inside partial tiles. The default of
+/// `countPairs` for patterns with no closed form (e.g. unions).
+int64_t countPairsByTiles(MaskPatternAttrInterface pattern, int64_t nq,
+                          int64_t nk);
+
+} // namespace mlir::attn
+
+#include "attn/Dialect/Attn/IR/AttnInterfaces.h.inc"
+
+#endif // ATTN_DIALECT_ATTN_IR_ATTNINTERFACES_H

@@ -1,0 +1,84 @@
+//===- AttnInterfaces.td - the mask-pattern interface -----*- tablegen -*-===//
+//
+// Every mask pattern attribute implements MaskPatternAttrInterface. The
+// passes, the reference and the cost model only talk to this interface, so a
+// new variant is one new attribute and no pass changes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_DIALECT_ATTN_IR_ATTNINTERFACES_TD
+#define ATTN_DIALECT_ATTN_IR_ATTNINTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def Attn_MaskPatternAttrInterface : AttrInterface<"MaskPatternAttrInterface"> {
+  let cppNamespace = "::mlir::attn";
+  let description = [{
+    A mask pattern: which (query position p, key j) pairs attention computes.
+    Positions follow the bottom-right alignment p = i + (Nk - Nq). All
+    methods take the sequence lengths, since irregular patterns (BigBird,
+    block-sparse) depend on them.
+
+    Ranges are half-open: a tile is the query positions [p0, p1) times the
+    keys [j0, j1).
+  }];
+
+  let methods = [
+    InterfaceMethod<[{
+        Returns true when the pair (query position `p`, key `j`) is computed.
+        Precondition: 0 <= j < nk and nk - nq <= p < nk.
+      }],
+      "bool", "contains",
+      (ins "int64_t":$p, "int64_t":$j, "int64_t":$nq, "int64_t":$nk)>,
+    InterfaceMethod<[{
+        Builds the same predicate as `contains` in IR: `p`, `j`, `nq` and `nk`
+        are `index` values; the result is an `i1`. No intermediate value
+        overflows for any accepted parameter.
+      }],
+      "::mlir::Value", "buildPredicate",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
+           "::mlir::Value":$p, "::mlir::Value":$j, "::mlir::Value":$nq,
+           "::mlir::Value":$nk)>,
+    InterfaceMethod<[{
+        Classifies the tile [p0, p1) x [j0, j1) (non-empty, inside the valid
+        ranges): Empty when no pair is kept, Full when every pair is, Partial
+        otherwise. Sound for every pattern (Empty and Full are never wrong);
+        exact for the leaf patterns.
+      }],
+      "::mlir::attn::BlockKind", "classifyTile",
+      (ins "const ::mlir::attn::Tile &":$tile, "int64_t":$nq, "int64_t":$nk)>,
+    InterfaceMethod<[{
+        For banded patterns (dense, causal, window, dilated and their
+        intersections): the closed-form key range of the query positions
+        [p0, p1). Keys outside `any` are dropped for every row; keys inside
+        `all` are kept for every row. Returns std::nullopt for patterns with
+        no such closed form.
+      }],
+      "std::optional<::mlir::attn::KeyBounds>", "getKeyBounds",
+      (ins "int64_t":$p0, "int64_t":$p1, "int64_t":$nq, "int64_t":$nk),
+      /*methodBody=*/"",
+      /*defaultImplementation=*/"return std::nullopt;">,
+    InterfaceMethod<[{
+        The exact number of kept pairs for nq queries and nk keys (per batch
+        and head), saturating at INT64_MAX.
+      }],
+      "int64_t", "countPairs",
+      (ins "int64_t":$nq, "int64_t":$nk),
+      /*methodBody=*/"",
+      /*defaultImplementation=*/[{
+        return ::mlir::attn::countPairsByTiles($_attr, nq, nk);
+      }]>,
+    InterfaceMethod<[{
+        Checks the parameters against the sequence lengths of an op using the
+        pattern (`ShapedType::kDynamic` where unknown), e.g. global tokens
+        beyond a static N or a block layout of the wrong size.
+      }],
+      "::llvm::LogicalResult", "verifyExtent",
+      (ins "::llvm::function_ref<::mlir::InFlightDiagnostic()>":$emitError,
+           "int64_t":$nq, "int64_t":$nk),
+      /*methodBody=*/"",
+      /*defaultImplementation=*/"return ::mlir::success();">,
+  ];
+}
+
+#endif // ATTN_DIALECT_ATTN_IR_ATTNINTERFACES_TD

@@ -1,0 +1,264 @@
+//===- AttnOps.cpp - attn dialect operations ------------------------------===//
+//
+// Verifiers (shapes, heads, element types, scale), the dense-mask folder and
+// the canonicalization of pattern attributes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+#include "attn/Dialect/Attn/IR/PatternSimplify.h"
+
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+#define GET_OP_CLASSES
+#include "attn/Dialect/Attn/IR/AttnOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shape checks shared by the verifiers
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A named rank-4 operand or result, for diagnostics.
+struct Named {
+  StringRef name;
+  RankedTensorType type;
+  int64_t dim(unsigned i) const { return type.getDimSize(i); }
+};
+
+/// Checks the static sizes of one op and reports the first mismatch.
+class ShapeChecker {
+public:
+  explicit ShapeChecker(Operation *op) : op(op) {}
+
+  /// Dimension `what` of a and b agree where both are static.
+  LogicalResult same(StringRef what, const Named &a, unsigned ai,
+                     const Named &b, unsigned bi) {
+    int64_t x = a.dim(ai), y = b.dim(bi);
+    if (ShapedType::isDynamic(x) || ShapedType::isDynamic(y) || x == y)
+      return success();
+    return op->emitOpError() << what << " of '" << b.name << "' (" << y
+                             << ") differs from '" << a.name << "' (" << x
+                             << ")";
+  }
+
+  /// The head dimension (dim 3) is static and at least 1.
+  LogicalResult staticHeadDim(const Named &a) {
+    if (ShapedType::isDynamic(a.dim(3)))
+      return op->emitOpError() << "head dimension of '" << a.name
+                               << "' must be static, got " << a.type;
+    if (a.dim(3) < 1)
+      return op->emitOpError() << "head dimension of '" << a.name
+                               << "' must be at least 1";
+    return success();
+  }
+
+  /// Query heads are a multiple of key/value heads.
+  LogicalResult groupedHeads(const Named &q, const Named &kv) {
+    int64_t h = q.dim(1), hkv = kv.dim(1);
+    if (ShapedType::isDynamic(hkv))
+      return success();
+    if (hkv < 1)
+      return op->emitOpError() << "'" << kv.name
+                               << "' must have at least one head";
+    if (ShapedType::isDynamic(h) || h % hkv == 0)
+      return success();
+    return op->emitOpError() << "heads of '" << q.name << "' (" << h
+                             << ") must be a multiple of the heads of '"
+                             << kv.name << "' (" << hkv << ")";
+  }
+
+  /// `a` has the element type of `b`, or f32 when `allowF32`.
+  LogicalResult elementType(const Named &a, const Named &b,
+                            bool allowF32 = false) {
+    Type x = a.type.getElementType(), y = b.type.getElementType();
+    if (x == y || (allowF32 && x.isF32()))
+      return success();
+    InFlightDiagnostic diag = op->emitOpError()
+                              << "element type of '" << a.name << "' (" << x
+                              << ") must be that of '" << b.name << "' ("
+                              << y << ")";
+    if (allowF32)
+      diag << " or f32";
+    return diag;
+  }
+
+private:
+  Operation *op;
+};
+} // namespace
+
+static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
+  if (!scale)
+    return success();
+  double value = scale.getValueAsDouble();
+  if (std::isfinite(value) && value > 0)
+    return success();
+  return op->emitOpError() << "scale must be finite and positive, got "
+                           << value;
+}
+
+static double effectiveScale(FloatAttr scale, int64_t headDim) {
+  return scale ? scale.getValueAsDouble() : 1.0 / std::sqrt(double(headDim));
+}
+
+//===----------------------------------------------------------------------===//
+// qk
+//===----------------------------------------------------------------------===//
+
+LogicalResult QKOp::verify() {
+  Named q{"q", getQ().getType()}, k{"k", getK().getType()},
+      s{"scores", getScores().getType()};
+  ShapeChecker check(*this);
+  if (failed(check.staticHeadDim(q)) || failed(check.staticHeadDim(k)) ||
+      failed(check.same("head dimension", q, 3, k, 3)) ||
+      failed(check.elementType(k, q)) ||
+      failed(check.elementType(s, q, /*allowF32=*/true)) ||
+      failed(check.same("batch size", q, 0, k, 0)) ||
+      failed(check.same("batch size", q, 0, s, 0)) ||
+      failed(check.groupedHeads(q, k)) ||
+      failed(check.same("heads", q, 1, s, 1)) ||
+      failed(check.same("query length", q, 2, s, 2)) ||
+      failed(check.same("key length", k, 2, s, 3)))
+    return failure();
+  return verifyScale(*this, getScaleAttr());
+}
+
+double QKOp::getEffectiveScale() {
+  return effectiveScale(getScaleAttr(), getQ().getType().getDimSize(3));
+}
+
+//===----------------------------------------------------------------------===//
+// mask
+//===----------------------------------------------------------------------===//
+
+LogicalResult MaskOp::verify() {
+  RankedTensorType type = getScores().getType();
+  return getPattern().verifyExtent([&] { return emitOpError(); },
+                                   type.getDimSize(2), type.getDimSize(3));
+}
+
+OpFoldResult MaskOp::fold(FoldAdaptor) {
+  if (isa<DenseAttr>(getPattern()))
+    return getScores();
+  return {};
+}
+
+namespace {
+/// Rewrites the pattern attribute of `OpTy` into its canonical form; on
+/// attn.attention a dense pattern is dropped (absent means dense).
+template <typename OpTy>
+struct SimplifyPatternAttr : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    MaskPatternAttrInterface pattern = op.getPatternAttr();
+    if (!pattern)
+      return failure();
+    MaskPatternAttrInterface simple = simplifyPattern(pattern);
+    bool dropDense =
+        std::is_same_v<OpTy, AttentionOp> && isa<DenseAttr>(simple);
+    if (simple == pattern && !dropDense)
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      if (dropDense)
+        op->removeAttr(op.getPatternAttrName());
+      else
+        op.setPatternAttr(simple);
+    });
+    return success();
+  }
+};
+} // namespace
+
+void MaskOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<SimplifyPatternAttr<MaskOp>>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// softmax
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t axis = getAxis();
+  if (axis < 0 || axis > 3)
+    return emitOpError() << "axis " << axis
+                         << " is out of range for a rank-4 tensor";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// pv
+//===----------------------------------------------------------------------===//
+
+LogicalResult PVOp::verify() {
+  Named p{"probs", getProbs().getType()}, v{"v", getV().getType()},
+      o{"output", getOutput().getType()};
+  ShapeChecker check(*this);
+  if (failed(check.staticHeadDim(v)) || failed(check.staticHeadDim(o)) ||
+      failed(check.same("head dimension", v, 3, o, 3)) ||
+      failed(check.elementType(o, v)) ||
+      failed(check.elementType(p, v, /*allowF32=*/true)) ||
+      failed(check.same("batch size", p, 0, v, 0)) ||
+      failed(check.same("batch size", p, 0, o, 0)) ||
+      failed(check.groupedHeads(p, v)) ||
+      failed(check.same("heads", p, 1, o, 1)) ||
+      failed(check.same("key length", p, 3, v, 2)) ||
+      failed(check.same("query length", p, 2, o, 2)))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  Named q{"q", getQ().getType()}, k{"k", getK().getType()},
+      v{"v", getV().getType()}, o{"output", getOutput().getType()};
+  ShapeChecker check(*this);
+  if (failed(check.staticHeadDim(q)) || failed(check.staticHeadDim(k)) ||
+      failed(check.staticHeadDim(v)) || failed(check.staticHeadDim(o)) ||
+      failed(check.same("head dimension", q, 3, k, 3)) ||
+      failed(check.same("head dimension", q, 3, v, 3)) ||
+      failed(check.same("head dimension", q, 3, o, 3)) ||
+      failed(check.elementType(k, q)) || failed(check.elementType(v, q)) ||
+      failed(check.elementType(o, q)) ||
+      failed(check.same("batch size", q, 0, k, 0)) ||
+      failed(check.same("batch size", q, 0, v, 0)) ||
+      failed(check.same("batch size", q, 0, o, 0)) ||
+      failed(check.groupedHeads(q, k)) ||
+      failed(check.same("heads", k, 1, v, 1)) ||
+      failed(check.same("heads", q, 1, o, 1)) ||
+      failed(check.same("key length", k, 2, v, 2)) ||
+      failed(check.same("query length", q, 2, o, 2)) ||
+      failed(verifyScale(*this, getScaleAttr())))
+    return failure();
+  if (MaskPatternAttrInterface pattern = getPatternAttr())
+    return pattern.verifyExtent([&] { return emitOpError(); },
+                                getQ().getType().getDimSize(2),
+                                getK().getType().getDimSize(2));
+  return success();
+}
+
+double AttentionOp::getEffectiveScale() {
+  return effectiveScale(getScaleAttr(), getQ().getType().getDimSize(3));
+}
+
+MaskPatternAttrInterface AttentionOp::getEffectivePattern() {
+  if (MaskPatternAttrInterface pattern = getPatternAttr())
+    return pattern;
+  return DenseAttr::get(getContext());
+}
+
+void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<SimplifyPatternAttr<AttentionOp>>(context);
+}
