@@ -1,0 +1,70 @@
+//===- Reference.h - float64 reference of every attn variant --*- C++ -*-===//
+//
+// The oracle every generated kernel is checked against: a direct float64
+// evaluation of the attn ops on full matrices, with the patterns' `contains`
+// deciding each pair. Slow (O(Nq·Nk) memory) and simple on purpose.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_REFERENCE_REFERENCE_H
+#define ATTN_REFERENCE_REFERENCE_H
+
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::attn::reference {
+
+/// A dense row-major float64 tensor of rank 4.
+struct Tensor {
+  std::array<int64_t, 4> shape = {0, 0, 0, 0};
+  std::vector<double> data;
+
+  Tensor() = default;
+  /// A zero-filled tensor of the given shape.
+  explicit Tensor(std::array<int64_t, 4> shape);
+
+  int64_t numElements() const;
+  double &at(int64_t a, int64_t b, int64_t c, int64_t d);
+  double at(int64_t a, int64_t b, int64_t c, int64_t d) const;
+};
+
+/// S = scale · Q · Kᵀ: q [B,H,Nq,D], k [B,Hkv,Nk,D] -> [B,H,Nq,Nk]. Query
+/// head h reads key head h / (H / Hkv).
+Tensor qk(const Tensor &q, const Tensor &k, double scale);
+
+/// Entries outside the pattern become -inf. Query row i is position
+/// i + (Nk - Nq).
+Tensor mask(const Tensor &scores, MaskPatternAttrInterface pattern);
+
+/// Stable softmax along `axis` (0..3); a slice of only -inf becomes zeros.
+Tensor softmax(const Tensor &x, int64_t axis);
+
+/// O = P · V: p [B,H,Nq,Nk], v [B,Hkv,Nk,D] -> [B,H,Nq,D].
+Tensor pv(const Tensor &p, const Tensor &v);
+
+/// The fused op: softmax(mask(scale · Q · Kᵀ)) · V, computed row by row.
+/// A null pattern is dense. Fully masked rows give zeros.
+Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
+                 MaskPatternAttrInterface pattern, double scale);
+
+/// Evaluates `func` (attn ops ending in one return) on `inputs` in argument
+/// order. Fails with a message in `error` when an input does not fit the
+/// argument's type (rank, static sizes) or the body holds an op the
+/// reference does not know.
+FailureOr<Tensor> evaluate(func::FuncOp func, ArrayRef<Tensor> inputs,
+                           std::string &error);
+
+/// Relative error ‖a − b‖₂ / ‖b‖₂ (‖a − b‖₂ when b is zero). The shapes
+/// must agree.
+double relativeError(const Tensor &a, const Tensor &b);
+
+} // namespace mlir::attn::reference
+
+#endif // ATTN_REFERENCE_REFERENCE_H
