@@ -80,8 +80,8 @@ int64_t bigbirdNumBlocks(const BigBirdParams &params, int64_t nk) {
 bool bigbirdBlockKept(const BigBirdParams &params, int64_t qb, int64_t kb,
                       const std::vector<int64_t> &randomBlocks) {
   int64_t distance = qb > kb ? qb - kb : kb - qb;
-  if (distance <= params.window / 2 || qb < params.global ||
-      kb < params.global)
+  bool globalRow = qb >= 0 && qb < params.global;
+  if (distance <= params.window / 2 || globalRow || kb < params.global)
     return true;
   return std::binary_search(randomBlocks.begin(), randomBlocks.end(), kb);
 }

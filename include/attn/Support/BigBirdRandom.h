@@ -79,7 +79,8 @@ std::vector<int64_t> bigbirdRandomBlocks(const BigBirdParams &params,
 int64_t bigbirdNumBlocks(const BigBirdParams &params, int64_t nk);
 
 /// Whether query block qb attends to key block kb (window, global or random),
-/// with R(qb) given by `randomBlocks` (sorted).
+/// with R(qb) given by `randomBlocks` (sorted). Query blocks before the first
+/// key (qb < 0, only when Nq > Nk) are never global rows.
 bool bigbirdBlockKept(const BigBirdParams &params, int64_t qb, int64_t kb,
                       const std::vector<int64_t> &randomBlocks);
 

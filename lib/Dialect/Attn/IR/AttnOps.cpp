@@ -12,6 +12,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
+#include <cstdio>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -99,8 +100,10 @@ static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
   double value = scale.getValueAsDouble();
   if (std::isfinite(value) && value > 0)
     return success();
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
   return op->emitOpError() << "scale must be finite and positive, got "
-                           << value;
+                           << text;
 }
 
 static double effectiveScale(FloatAttr scale, int64_t headDim) {

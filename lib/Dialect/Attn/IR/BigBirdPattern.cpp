@@ -75,9 +75,10 @@ Value BigBirdAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
   Value nkb = pb.ceilDiv(nk, block);
   Value g = pb.min(pb.index(getGlobal()), nkb);
 
+  Value globalRow = pb.andOf(pb.ge(qb, pb.index(0)), pb.lt(qb, g));
   Value kept = pb.orOf(pb.inRange(pb.sub(qb, kb), -(getWindow() / 2),
                                   getWindow() / 2),
-                       pb.orOf(pb.lt(qb, g), pb.lt(kb, g)));
+                       pb.orOf(globalRow, pb.lt(kb, g)));
   if (r == 0)
     return kept;
 
@@ -160,7 +161,7 @@ int64_t BigBirdAttr::countPairs(int64_t nq, int64_t nk) const {
     int64_t rows = std::min(::attn::satMul(qb + 1, block), nk) -
                    std::max(::attn::satMul(qb, block), pBegin);
     int64_t keys;
-    if (qb < getGlobal()) {
+    if (qb >= 0 && qb < getGlobal()) {
       keys = nk;
     } else {
       // Global blocks, then the window beyond them, then the random blocks

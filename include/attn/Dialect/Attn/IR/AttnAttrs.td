@@ -95,7 +95,7 @@ def Attn_GlobalAttr : Attn_PatternAttr<"Global", "global",
     ```
   }];
   let parameters = (ins ArrayRefParameter<"int64_t">:$tokens);
-  let assemblyFormat = "`<` `tokens` `=` `[` $tokens `]` `>`";
+  let assemblyFormat = "`<` `tokens` `=` custom<TokenList>($tokens) `>`";
   let genVerifyDecl = 1;
 }
 
@@ -138,7 +138,8 @@ def Attn_BigBirdAttr : Attn_PatternAttr<"BigBird", "bigbird", ["countPairs"]> {
     BigBird (Zaheer et al. 2020), internal-transformer-construction variant,
     on blocks of `block` positions: with qb = floor(p/block) and
     kb = floor(j/block), the pair is computed iff |qb - kb| <= floor(window/2),
-    or qb < global, or kb < global, or kb is one of the `random` blocks R(qb).
+    or 0 <= qb < global, or kb < global, or kb is one of the `random` blocks
+    R(qb).
     R(qb) is drawn from (seed, qb) by the deterministic generator of
     `attn/Support/BigBirdRandom.h` (documented in docs/variants.md), the same
     in the compiler, the reference and every runtime.
@@ -184,7 +185,7 @@ class Attn_CombinatorAttr<string name, string attrMnemonic, string what>
                        ["getKeyBounds", "countPairs", "verifyExtent"]> {
   let summary = "The pair is computed iff " # what # " of the parts hold";
   let parameters = (ins ArrayRefParameter<"MaskPatternAttrInterface">:$parts);
-  let assemblyFormat = "`<` `[` $parts `]` `>`";
+  let assemblyFormat = "`<` custom<PatternList>($parts) `>`";
   let genVerifyDecl = 1;
 }
 
