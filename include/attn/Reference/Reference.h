@@ -55,14 +55,16 @@ Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
                  MaskPatternAttrInterface pattern, double scale);
 
 /// Evaluates `func` (attn ops ending in one return) on `inputs` in argument
-/// order. Fails with a message in `error` when an input does not fit the
-/// argument's type (rank, static sizes) or the body holds an op the
-/// reference does not know.
+/// order. Fails with a message in `error` (prefixed "reference: ") when an
+/// input does not fit the argument's type (rank, static sizes, data size),
+/// when the run-time shapes of an op's operands disagree (batch, heads,
+/// keys, head dimension) or contradict a static result type, or when the body
+/// holds an op the reference does not know. Never aborts on bad input.
 FailureOr<Tensor> evaluate(func::FuncOp func, ArrayRef<Tensor> inputs,
                            std::string &error);
 
-/// Relative error ‖a − b‖₂ / ‖b‖₂ (‖a − b‖₂ when b is zero). The shapes
-/// must agree.
+/// Relative error ‖a − b‖₂ / ‖b‖₂ (‖a − b‖₂ when b is zero); +inf when the
+/// shapes differ, so a mismatch never passes a tolerance check.
 double relativeError(const Tensor &a, const Tensor &b);
 
 } // namespace mlir::attn::reference
