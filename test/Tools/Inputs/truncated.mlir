@@ -1,0 +1,1 @@
+func.func @f(%q: tensor<1x1x4x64xf32>, %k: tensor<1x

@@ -1,0 +1,1 @@
+#p = #attn.lsh<buckets = 4>
