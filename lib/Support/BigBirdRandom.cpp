@@ -27,8 +27,9 @@ uint64_t bigbirdDraw(int64_t seed, int64_t qb, int64_t t) {
 }
 
 int64_t BigBirdCandidates::block(int64_t x) const {
-  return x < windowBegin - globalEnd ? globalEnd + x
-                                     : globalEnd + x + (windowEnd - windowBegin);
+  return x < windowBegin - globalEnd
+             ? globalEnd + x
+             : globalEnd + x + (windowEnd - windowBegin);
 }
 
 int64_t BigBirdCandidates::indexOf(int64_t kb, int64_t nkb) const {

@@ -18,8 +18,8 @@ using namespace attn;
 
 namespace {
 /// The documented algorithm, written from the description.
-std::vector<int64_t> naiveRandomBlocks(const BigBirdParams &params,
-                                       int64_t qb, int64_t nkb) {
+std::vector<int64_t> naiveRandomBlocks(const BigBirdParams &params, int64_t qb,
+                                       int64_t nkb) {
   std::vector<int64_t> candidates;
   for (int64_t kb = 0; kb < nkb; ++kb) {
     bool inWindow = std::abs(qb - kb) <= params.window / 2;
@@ -62,9 +62,9 @@ TEST(BigBirdRandom, MatchesTheDocumentedAlgorithm) {
             for (int64_t qb = -2; qb < nkb; ++qb)
               ASSERT_EQ(bigbirdRandomBlocks(params, qb, nkb),
                         naiveRandomBlocks(params, qb, nkb))
-                  << "window " << window << " global " << global
-                  << " random " << random << " seed " << seed << " nkb "
-                  << nkb << " qb " << qb;
+                  << "window " << window << " global " << global << " random "
+                  << random << " seed " << seed << " nkb " << nkb << " qb "
+                  << qb;
           }
 }
 
@@ -92,7 +92,8 @@ TEST(BigBirdRandom, SeedChangesTheChoice) {
   BigBirdParams a{1, 3, 1, 3, 1}, b{1, 3, 1, 3, 2};
   int64_t differing = 0;
   for (int64_t qb = 0; qb < 64; ++qb)
-    differing += bigbirdRandomBlocks(a, qb, 64) != bigbirdRandomBlocks(b, qb, 64);
+    differing +=
+        bigbirdRandomBlocks(a, qb, 64) != bigbirdRandomBlocks(b, qb, 64);
   EXPECT_GT(differing, 48);
 }
 

@@ -19,11 +19,11 @@
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -138,8 +138,8 @@ struct TileCount {
   int64_t kept = 0, total = 0;
 };
 
-TileCount countTile(MaskPatternAttrInterface pattern, const Tile &t,
-                    int64_t nq, int64_t nk) {
+TileCount countTile(MaskPatternAttrInterface pattern, const Tile &t, int64_t nq,
+                    int64_t nk) {
   TileCount c;
   for (int64_t p = t.p0; p < t.p1; ++p)
     for (int64_t j = t.j0; j < t.j1; ++j) {
@@ -216,8 +216,7 @@ TEST_F(MaskPatternTest, CountPairsAtLargeN) {
                           {1, 1000},
                           {999, 1000},
                           {1000, 700}})
-      EXPECT_EQ(pattern.countPairs(nq, nk),
-                countPairsByTiles(pattern, nq, nk))
+      EXPECT_EQ(pattern.countPairs(nq, nk), countPairsByTiles(pattern, nq, nk))
           << describe(pattern, nq, nk);
   }
 }
@@ -228,10 +227,9 @@ TEST_F(MaskPatternTest, BandedKeyBoundsCoverExactly) {
     auto [nq, nk] = randomLengths();
     MaskPatternAttrInterface pattern = randomPattern(nk);
     int64_t bq = tiles[pick(0, 5)], bk = tiles[pick(0, 5)];
-    bool contiguousBand =
-        isa<DenseAttr, CausalAttr, WindowAttr>(pattern) ||
-        (isa<DilatedAttr>(pattern) &&
-         cast<DilatedAttr>(pattern).getDilation() <= bk);
+    bool contiguousBand = isa<DenseAttr, CausalAttr, WindowAttr>(pattern) ||
+                          (isa<DilatedAttr>(pattern) &&
+                           cast<DilatedAttr>(pattern).getDilation() <= bk);
     int64_t offset = nk - nq;
     for (int64_t i0 = 0; i0 < nq; i0 += bq) {
       int64_t p0 = i0 + offset, p1 = std::min(i0 + bq, nq) + offset;
@@ -295,21 +293,21 @@ TEST_F(MaskPatternTest, HugeParametersSaturate) {
       parse("#attn.dilated<left = 4611686018427387904, right = "
             "4611686018427387904, dilation = 4611686018427387904>");
   EXPECT_EQ(sparse.countPairs(50, 50), 50);
-  MaskPatternAttrInterface stride = parse(
-      "#attn.fixed<stride = 4611686018427387904, summary = "
-      "4611686018427387904>");
+  MaskPatternAttrInterface stride =
+      parse("#attn.fixed<stride = 4611686018427387904, summary = "
+            "4611686018427387904>");
   EXPECT_EQ(stride.countPairs(10, 10), 55);
   MaskPatternAttrInterface bird =
       parse("#attn.bigbird<block = 4611686018427387904, window = "
             "4611686018427387904, global = 4611686018427387904, random = 16, "
             "seed = 9223372036854775807>");
   EXPECT_EQ(bird.countPairs(10, 12), 120);
-  EXPECT_EQ(parse("#attn.strided<stride = 4611686018427387904>")
-                .countPairs(10, 10),
-            55);
-  EXPECT_EQ(parse("#attn.global<tokens = [4611686018427387903]>")
-                .countPairs(10, 10),
-            0);
+  EXPECT_EQ(
+      parse("#attn.strided<stride = 4611686018427387904>").countPairs(10, 10),
+      55);
+  EXPECT_EQ(
+      parse("#attn.global<tokens = [4611686018427387903]>").countPairs(10, 10),
+      0);
 }
 
 TEST_F(MaskPatternTest, PredicateIRAgreesWithContains) {
@@ -361,8 +359,7 @@ TEST_F(MaskPatternTest, SimplifyKeepsTheMeaning) {
     MaskPatternAttrInterface simple = simplifyPattern(pattern);
     for (int64_t p = nk - nq; p < nk; ++p)
       for (int64_t j = 0; j < nk; ++j)
-        ASSERT_EQ(simple.contains(p, j, nq, nk),
-                  pattern.contains(p, j, nq, nk))
+        ASSERT_EQ(simple.contains(p, j, nq, nk), pattern.contains(p, j, nq, nk))
             << describe(pattern, nq, nk) << " simplified to "
             << describe(simple, nq, nk);
     EXPECT_EQ(simplifyPattern(simple), simple)

@@ -3,8 +3,9 @@
 // Mutates the example variants at random (deleted, duplicated and replaced
 // characters, digits turned into huge or negative numbers) and runs each
 // mutant through what attn-opt does: parse, verify, canonicalize and
-// asks every pattern what attn-print-mask asks. Every mutant must either succeed or fail with a
-// diagnostic; a crash ends the test binary and fails the test.
+// asks every pattern what attn-print-mask asks. Every mutant must either
+// succeed or fail with a diagnostic; a crash ends the test binary and fails the
+// test.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,11 +46,22 @@ std::vector<std::string> readExamples() {
 }
 
 std::string mutate(std::string text, std::mt19937_64 &rng) {
-  static const char *const fragments[] = {
-      "-1",  "0",     "99999999999999999999", "4611686018427387904",
-      "?",   "x",     "<",                    ">",
-      "[",   "]",     "#attn.dense",          "#attn.union<[]>",
-      "f16", "tensor", "attn.softmax",        ", "};
+  static const char *const fragments[] = {"-1",
+                                          "0",
+                                          "99999999999999999999",
+                                          "4611686018427387904",
+                                          "?",
+                                          "x",
+                                          "<",
+                                          ">",
+                                          "[",
+                                          "]",
+                                          "#attn.dense",
+                                          "#attn.union<[]>",
+                                          "f16",
+                                          "tensor",
+                                          "attn.softmax",
+                                          ", "};
   auto pick = [&](size_t n) {
     return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
   };
@@ -115,17 +127,16 @@ TEST(ParserFuzz, MutatedExamplesNeverCrash) {
         pattern = mask.getPattern();
       else if (auto attention = dyn_cast<attn::AttentionOp>(op))
         pattern = attention.getEffectivePattern();
-      if (!pattern || failed(pattern.verifyExtent(
-                          [&] { return op->emitError(); }, 9, 9)))
+      if (!pattern ||
+          failed(pattern.verifyExtent([&] { return op->emitError(); }, 9, 9)))
         return;
       (void)pattern.countPairs(9, 9);
       (void)pattern.getKeyBounds(0, 4, 9, 9);
       for (int64_t p = 0; p < 9; p += 4)
         for (int64_t j = 0; j < 9; j += 4) {
-          (void)pattern.classifyTile(
-              attn::Tile{p, std::min<int64_t>(p + 4, 9), j,
-                         std::min<int64_t>(j + 4, 9)},
-              9, 9);
+          (void)pattern.classifyTile(attn::Tile{p, std::min<int64_t>(p + 4, 9),
+                                                j, std::min<int64_t>(j + 4, 9)},
+                                     9, 9);
           (void)pattern.contains(p, j, 9, 9);
         }
     });

@@ -43,9 +43,9 @@ public:
     int64_t x = a.dim(ai), y = b.dim(bi);
     if (ShapedType::isDynamic(x) || ShapedType::isDynamic(y) || x == y)
       return success();
-    return op->emitOpError() << what << " of '" << b.name << "' (" << y
-                             << ") differs from '" << a.name << "' (" << x
-                             << ")";
+    return op->emitOpError()
+           << what << " of '" << b.name << "' (" << y << ") differs from '"
+           << a.name << "' (" << x << ")";
   }
 
   /// The head dimension (dim 3) is static and at least 1.
@@ -54,8 +54,8 @@ public:
       return op->emitOpError() << "head dimension of '" << a.name
                                << "' must be static, got " << a.type;
     if (a.dim(3) < 1)
-      return op->emitOpError() << "head dimension of '" << a.name
-                               << "' must be at least 1";
+      return op->emitOpError()
+             << "head dimension of '" << a.name << "' must be at least 1";
     return success();
   }
 
@@ -65,8 +65,8 @@ public:
     if (ShapedType::isDynamic(hkv))
       return success();
     if (hkv < 1)
-      return op->emitOpError() << "'" << kv.name
-                               << "' must have at least one head";
+      return op->emitOpError()
+             << "'" << kv.name << "' must have at least one head";
     if (ShapedType::isDynamic(h) || h % hkv == 0)
       return success();
     return op->emitOpError() << "heads of '" << q.name << "' (" << h
@@ -82,8 +82,8 @@ public:
       return success();
     InFlightDiagnostic diag = op->emitOpError()
                               << "element type of '" << a.name << "' (" << x
-                              << ") must be that of '" << b.name << "' ("
-                              << y << ")";
+                              << ") must be that of '" << b.name << "' (" << y
+                              << ")";
     if (allowF32)
       diag << " or f32";
     return diag;
@@ -102,8 +102,7 @@ static LogicalResult verifyScale(Operation *op, FloatAttr scale) {
     return success();
   char text[32];
   std::snprintf(text, sizeof(text), "%g", value);
-  return op->emitOpError() << "scale must be finite and positive, got "
-                           << text;
+  return op->emitOpError() << "scale must be finite and positive, got " << text;
 }
 
 static double effectiveScale(FloatAttr scale, int64_t headDim) {
@@ -155,8 +154,7 @@ OpFoldResult MaskOp::fold(FoldAdaptor) {
 namespace {
 /// Rewrites the pattern attribute of `OpTy` into its canonical form; on
 /// attn.attention a dense pattern is dropped (absent means dense).
-template <typename OpTy>
-struct SimplifyPatternAttr : OpRewritePattern<OpTy> {
+template <typename OpTy> struct SimplifyPatternAttr : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
 
   LogicalResult matchAndRewrite(OpTy op,

@@ -34,8 +34,8 @@ bool DenseAttr::contains(int64_t, int64_t, int64_t, int64_t) const {
   return true;
 }
 
-Value DenseAttr::buildPredicate(OpBuilder &builder, Location loc, Value,
-                                Value, Value, Value) const {
+Value DenseAttr::buildPredicate(OpBuilder &builder, Location loc, Value, Value,
+                                Value, Value) const {
   return PredicateBuilder(builder, loc).boolean(true);
 }
 
@@ -70,15 +70,13 @@ BlockKind CausalAttr::classifyTile(const Tile &tile, int64_t, int64_t) const {
 }
 
 std::optional<KeyBounds> CausalAttr::getKeyBounds(int64_t p0, int64_t p1,
-                                                  int64_t,
-                                                  int64_t nk) const {
+                                                  int64_t, int64_t nk) const {
   return bandKeyBounds(p0, p1, kInt64Min, 0, nk);
 }
 
 int64_t CausalAttr::countPairs(int64_t nq, int64_t nk) const {
-  return sumOverRows(nq, nk, [&](int64_t p) {
-    return bandRowCount(p, kInt64Min, 0, nk);
-  });
+  return sumOverRows(
+      nq, nk, [&](int64_t p) { return bandRowCount(p, kInt64Min, 0, nk); });
 }
 
 //===----------------------------------------------------------------------===//
@@ -109,8 +107,7 @@ BlockKind WindowAttr::classifyTile(const Tile &tile, int64_t, int64_t) const {
 }
 
 std::optional<KeyBounds> WindowAttr::getKeyBounds(int64_t p0, int64_t p1,
-                                                  int64_t,
-                                                  int64_t nk) const {
+                                                  int64_t, int64_t nk) const {
   return bandKeyBounds(p0, p1, -getLeft(), getRight(), nk);
 }
 
@@ -124,9 +121,9 @@ int64_t WindowAttr::countPairs(int64_t nq, int64_t nk) const {
 // dilated: j - p = k·d with -left <= k <= right
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-DilatedAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t left,
-                    int64_t right, int64_t dilation) {
+LogicalResult DilatedAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t left, int64_t right,
+                                  int64_t dilation) {
   if (failed(checkParameter(emitError, "left", left, 0)) ||
       failed(checkParameter(emitError, "right", right, 0)) ||
       failed(checkParameter(emitError, "dilation", dilation, 1)))
@@ -152,8 +149,7 @@ Value DilatedAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
   return pb.andOf(divisible, pb.inRange(k, -getLeft(), getRight()));
 }
 
-BlockKind DilatedAttr::classifyTile(const Tile &tile, int64_t,
-                                    int64_t) const {
+BlockKind DilatedAttr::classifyTile(const Tile &tile, int64_t, int64_t) const {
   DifferenceRange d = differenceRange(tile);
   int64_t dilation = getDilation();
   // The multiples k·dilation inside [d.low, d.high], k within [-left, right].
@@ -169,8 +165,7 @@ BlockKind DilatedAttr::classifyTile(const Tile &tile, int64_t,
 }
 
 std::optional<KeyBounds> DilatedAttr::getKeyBounds(int64_t p0, int64_t p1,
-                                                   int64_t,
-                                                   int64_t nk) const {
+                                                   int64_t, int64_t nk) const {
   int64_t lo = -::attn::satMul(getLeft(), getDilation());
   int64_t hi = ::attn::satMul(getRight(), getDilation());
   KeyBounds bounds = bandKeyBounds(p0, p1, lo, hi, nk);

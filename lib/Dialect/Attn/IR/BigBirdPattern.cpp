@@ -20,14 +20,13 @@ using ::attn::floorDiv;
 using ::attn::kMaxParameter;
 
 static BigBirdParams paramsOf(BigBirdAttr attr) {
-  return {attr.getBlock(), attr.getWindow(), attr.getGlobal(),
-          attr.getRandom(), attr.getSeed()};
+  return {attr.getBlock(), attr.getWindow(), attr.getGlobal(), attr.getRandom(),
+          attr.getSeed()};
 }
 
-LogicalResult
-BigBirdAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                    int64_t block, int64_t window, int64_t global,
-                    int64_t random, int64_t seed) {
+LogicalResult BigBirdAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t block, int64_t window, int64_t global,
+                                  int64_t random, int64_t seed) {
   auto check = [&](StringRef name, int64_t value, int64_t min,
                    int64_t max) -> LogicalResult {
     if (value >= min && value <= max)
@@ -76,9 +75,9 @@ Value BigBirdAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
   Value g = pb.min(pb.index(getGlobal()), nkb);
 
   Value globalRow = pb.andOf(pb.ge(qb, pb.index(0)), pb.lt(qb, g));
-  Value kept = pb.orOf(pb.inRange(pb.sub(qb, kb), -(getWindow() / 2),
-                                  getWindow() / 2),
-                       pb.orOf(globalRow, pb.lt(kb, g)));
+  Value kept =
+      pb.orOf(pb.inRange(pb.sub(qb, kb), -(getWindow() / 2), getWindow() / 2),
+              pb.orOf(globalRow, pb.lt(kb, g)));
   if (r == 0)
     return kept;
 
@@ -89,10 +88,10 @@ Value BigBirdAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
   Value whi = clamp(pb.add(qb, pb.index(halfWindow + 1)));
   Value width = pb.sub(whi, wlo);
   Value count = pb.sub(pb.sub(nkb, g), width);
-  Value index = pb.select(pb.lt(kb, wlo), pb.sub(kb, g),
-                          pb.sub(pb.sub(kb, g), width));
-  Value candidate = pb.andOf(pb.ge(kb, g),
-                             pb.orOf(pb.lt(kb, wlo), pb.ge(kb, whi)));
+  Value index =
+      pb.select(pb.lt(kb, wlo), pb.sub(kb, g), pb.sub(pb.sub(kb, g), width));
+  Value candidate =
+      pb.andOf(pb.ge(kb, g), pb.orOf(pb.lt(kb, wlo), pb.ge(kb, whi)));
 
   // Floyd's sampling, unrolled (random <= 16); the divisor is kept >= 1 when
   // every candidate is taken anyway.
@@ -104,8 +103,8 @@ Value BigBirdAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
   Value drawn = pb.boolean(false);
   for (int64_t t = 0; t < r; ++t) {
     Value top = pb.add(pb.sub(count, pb.index(r)), pb.index(t));
-    Value divisor = pb.select(takeAll, pb.i64(1),
-                              pb.toI64(pb.add(top, pb.index(1))));
+    Value divisor =
+        pb.select(takeAll, pb.i64(1), pb.toI64(pb.add(top, pb.index(1))));
     Value draw = buildMix(pb, pb.add(mixedBase, pb.i64(uint64_t(t))));
     Value x = pb.toIndex(pb.remU64(draw, divisor));
     Value seen = pb.boolean(false);

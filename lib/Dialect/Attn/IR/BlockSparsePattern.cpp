@@ -54,17 +54,17 @@ BlockSparseAttr::verifyExtent(function_ref<InFlightDiagnostic()> emitError,
   if (getLayoutSize() == expected)
     return success();
   return emitError() << "parameter 'layout' of #attn.block_sparse is "
-                     << getLayoutSize() << "x" << getLayoutSize()
-                     << " but " << nk << " keys in blocks of " << getBlock()
-                     << " need " << expected << "x" << expected;
+                     << getLayoutSize() << "x" << getLayoutSize() << " but "
+                     << nk << " keys in blocks of " << getBlock() << " need "
+                     << expected << "x" << expected;
 }
 
 bool BlockSparseAttr::contains(int64_t p, int64_t j, int64_t, int64_t) const {
   return isBlockKept(floorDiv(p, getBlock()), j / getBlock());
 }
 
-Value BlockSparseAttr::buildPredicate(OpBuilder &builder, Location loc,
-                                      Value p, Value j, Value, Value) const {
+Value BlockSparseAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
+                                      Value j, Value, Value) const {
   PredicateBuilder pb(builder, loc);
   int64_t m = getLayoutSize();
   Value qb = pb.floorDiv(p, getBlock());
@@ -75,8 +75,8 @@ Value BlockSparseAttr::buildPredicate(OpBuilder &builder, Location loc,
   Value row = pb.max(pb.min(qb, last), zero);
   Value column = pb.max(pb.min(kb, last), zero);
   Value table = arith::ConstantOp::create(builder, loc, getLayout());
-  Value entry = tensor::ExtractOp::create(builder, loc, table,
-                                          ValueRange{row, column});
+  Value entry =
+      tensor::ExtractOp::create(builder, loc, table, ValueRange{row, column});
   return pb.andOf(inside, entry);
 }
 
@@ -114,8 +114,7 @@ int64_t BlockSparseAttr::countPairs(int64_t nq, int64_t nk) const {
       continue;
     for (int64_t kb = 0; kb < m; ++kb)
       if (isBlockKept(qb, kb))
-        total = ::attn::satAdd(total,
-                               ::attn::satMul(rows, overlap(kb, 0, nk)));
+        total = ::attn::satAdd(total, ::attn::satMul(rows, overlap(kb, 0, nk)));
   }
   return total;
 }

@@ -14,15 +14,14 @@ using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::patterns;
 
-static LogicalResult
-verifyParts(function_ref<InFlightDiagnostic()> emitError, StringRef name,
-            ArrayRef<MaskPatternAttrInterface> parts) {
+static LogicalResult verifyParts(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef name,
+                                 ArrayRef<MaskPatternAttrInterface> parts) {
   if (parts.empty())
     return emitError() << "#attn." << name << " needs at least one part";
   for (MaskPatternAttrInterface part : parts)
     if (!part)
-      return emitError() << "#attn." << name
-                         << " parts must be mask patterns";
+      return emitError() << "#attn." << name << " parts must be mask patterns";
   return success();
 }
 
@@ -81,8 +80,7 @@ BlockKind UnionAttr::classifyTile(const Tile &tile, int64_t nq,
 }
 
 std::optional<KeyBounds> UnionAttr::getKeyBounds(int64_t p0, int64_t p1,
-                                                 int64_t nq,
-                                                 int64_t nk) const {
+                                                 int64_t nq, int64_t nk) const {
   // A union of bands is banded only when it has one part; otherwise the
   // block schedule uses tables.
   if (getParts().size() != 1)

@@ -46,8 +46,8 @@ LogicalResult GlobalAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult
-GlobalAttr::verifyExtent(function_ref<InFlightDiagnostic()> emitError,
-                         int64_t, int64_t nk) const {
+GlobalAttr::verifyExtent(function_ref<InFlightDiagnostic()> emitError, int64_t,
+                         int64_t nk) const {
   if (ShapedType::isDynamic(nk) || getTokens().back() < nk)
     return success();
   return emitError() << "parameter 'tokens' of #attn.global holds position "

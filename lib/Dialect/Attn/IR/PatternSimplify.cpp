@@ -10,9 +10,8 @@ using namespace mlir::attn;
 /// Flattens the simplified parts of a combinator of kind `Combinator` into
 /// `parts`, skipping duplicates.
 template <typename Combinator>
-static void
-collectParts(ArrayRef<MaskPatternAttrInterface> input,
-             llvm::SetVector<MaskPatternAttrInterface> &parts) {
+static void collectParts(ArrayRef<MaskPatternAttrInterface> input,
+                         llvm::SetVector<MaskPatternAttrInterface> &parts) {
   for (MaskPatternAttrInterface part : input) {
     MaskPatternAttrInterface simple = simplifyPattern(part);
     if (auto nested = llvm::dyn_cast<Combinator>(simple))

@@ -22,7 +22,7 @@ BlockKind patterns::classifyBand(const Tile &tile, int64_t lo, int64_t hi) {
 }
 
 KeyBounds patterns::bandKeyBounds(int64_t p0, int64_t p1, int64_t lo,
-                                int64_t hi, int64_t nk) {
+                                  int64_t hi, int64_t nk) {
   // Row p keeps [p + lo, p + hi]: the union over the run is
   // [p0 + lo, p1 - 1 + hi], the intersection [p1 - 1 + lo, p0 + hi].
   auto clip = [&](int64_t x) { return clampTo(x, 0, nk); };
@@ -30,8 +30,7 @@ KeyBounds patterns::bandKeyBounds(int64_t p0, int64_t p1, int64_t lo,
   bounds.begin = clip(satAdd(p0, lo));
   bounds.end = std::max(bounds.begin, clip(satAdd(satAdd(p1 - 1, hi), 1)));
   bounds.fullBegin = clip(satAdd(p1 - 1, lo));
-  bounds.fullEnd =
-      std::max(bounds.fullBegin, clip(satAdd(satAdd(p0, hi), 1)));
+  bounds.fullEnd = std::max(bounds.fullBegin, clip(satAdd(satAdd(p0, hi), 1)));
   return bounds;
 }
 
@@ -85,8 +84,7 @@ Value PredicateBuilder::max(Value x, Value y) {
   return arith::MaxSIOp::create(b, loc, x, y);
 }
 
-Value PredicateBuilder::cmp(arith::CmpIPredicate predicate, Value x,
-                            Value y) {
+Value PredicateBuilder::cmp(arith::CmpIPredicate predicate, Value x, Value y) {
   return arith::CmpIOp::create(b, loc, predicate, x, y);
 }
 

@@ -49,8 +49,7 @@ int64_t sumOverRows(int64_t nq, int64_t nk, RowCount rowCount) {
 /// point.
 class PredicateBuilder {
 public:
-  PredicateBuilder(OpBuilder &builder, Location loc)
-      : b(builder), loc(loc) {}
+  PredicateBuilder(OpBuilder &builder, Location loc) : b(builder), loc(loc) {}
 
   Value index(int64_t value);
   Value boolean(bool value);

@@ -20,9 +20,8 @@ using ::attn::kMaxParameter;
 // strided: j <= p and (p - j <= l or (p - j) mod l = 0)
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-StridedAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                    int64_t stride) {
+LogicalResult StridedAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t stride) {
   if (stride < 1 || stride > kMaxParameter)
     return emitError() << "parameter 'stride' must be in [1, 2^62], got "
                        << stride;
@@ -44,8 +43,7 @@ Value StridedAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
   return pb.andOf(pb.ge(back, zero), pb.orOf(local, onStride));
 }
 
-BlockKind StridedAttr::classifyTile(const Tile &tile, int64_t,
-                                    int64_t) const {
+BlockKind StridedAttr::classifyTile(const Tile &tile, int64_t, int64_t) const {
   // The kept pair depends on back = p - j only; the tile holds every back in
   // [first, last].
   int64_t l = getStride();
