@@ -121,24 +121,17 @@ Value BigBirdAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
 BlockKind BigBirdAttr::classifyTile(const Tile &tile, int64_t,
                                     int64_t nk) const {
   BigBirdParams params = paramsOf(*this);
-  int64_t block = getBlock();
   int64_t nkb = ::attn::bigbirdNumBlocks(params, nk);
-  int64_t kbFirst = tile.j0 / block, kbLast = (tile.j1 - 1) / block;
-  bool anyKept = false, anyDropped = false;
-  for (int64_t qb = floorDiv(tile.p0, block),
-               qbLast = floorDiv(tile.p1 - 1, block);
-       qb <= qbLast; ++qb) {
-    std::vector<int64_t> random = ::attn::bigbirdRandomBlocks(params, qb, nkb);
-    for (int64_t kb = kbFirst; kb <= kbLast; ++kb) {
-      if (::attn::bigbirdBlockKept(params, qb, kb, random))
-        anyKept = true;
-      else
-        anyDropped = true;
-      if (anyKept && anyDropped)
-        return BlockKind::Partial;
+  // R(qb) is drawn once per query block.
+  int64_t drawnFor = 0;
+  std::optional<std::vector<int64_t>> random;
+  return classifyCells(tile, getBlock(), [&](int64_t qb, int64_t kb) {
+    if (!random || drawnFor != qb) {
+      random = ::attn::bigbirdRandomBlocks(params, qb, nkb);
+      drawnFor = qb;
     }
-  }
-  return anyKept ? BlockKind::Full : BlockKind::Empty;
+    return ::attn::bigbirdBlockKept(params, qb, kb, *random);
+  });
 }
 
 int64_t BigBirdAttr::countPairs(int64_t nq, int64_t nk) const {

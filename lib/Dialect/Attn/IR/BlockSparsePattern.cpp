@@ -82,21 +82,9 @@ Value BlockSparseAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
 
 BlockKind BlockSparseAttr::classifyTile(const Tile &tile, int64_t,
                                         int64_t) const {
-  bool anyKept = false, anyDropped = false;
-  int64_t kbFirst = tile.j0 / getBlock(), kbLast = (tile.j1 - 1) / getBlock();
-  for (int64_t qb = floorDiv(tile.p0, getBlock()),
-               qbLast = floorDiv(tile.p1 - 1, getBlock());
-       qb <= qbLast; ++qb) {
-    for (int64_t kb = kbFirst; kb <= kbLast; ++kb) {
-      if (isBlockKept(qb, kb))
-        anyKept = true;
-      else
-        anyDropped = true;
-      if (anyKept && anyDropped)
-        return BlockKind::Partial;
-    }
-  }
-  return anyKept ? BlockKind::Full : BlockKind::Empty;
+  return classifyCells(tile, getBlock(), [&](int64_t qb, int64_t kb) {
+    return isBlockKept(qb, kb);
+  });
 }
 
 int64_t BlockSparseAttr::countPairs(int64_t nq, int64_t nk) const {

@@ -35,6 +35,29 @@ KeyBounds bandKeyBounds(int64_t p0, int64_t p1, int64_t lo, int64_t hi,
 /// Kept keys of query position p for the band lo <= j - p <= hi.
 int64_t bandRowCount(int64_t p, int64_t lo, int64_t hi, int64_t nk);
 
+/// Classifies a tile against a pattern decided per cell of block x block
+/// positions (BigBird, block_sparse): Full when every cell the tile touches
+/// is kept, Empty when none is. `cellKept(qb, kb)` is called query block by
+/// query block.
+template <typename CellKept>
+BlockKind classifyCells(const Tile &tile, int64_t block, CellKept cellKept) {
+  bool anyKept = false, anyDropped = false;
+  int64_t kbFirst = tile.j0 / block, kbLast = (tile.j1 - 1) / block;
+  for (int64_t qb = ::attn::floorDiv(tile.p0, block),
+               qbLast = ::attn::floorDiv(tile.p1 - 1, block);
+       qb <= qbLast; ++qb) {
+    for (int64_t kb = kbFirst; kb <= kbLast; ++kb) {
+      if (cellKept(qb, kb))
+        anyKept = true;
+      else
+        anyDropped = true;
+      if (anyKept && anyDropped)
+        return BlockKind::Partial;
+    }
+  }
+  return anyKept ? BlockKind::Full : BlockKind::Empty;
+}
+
 /// Saturating sum of rowCount(p) over the query positions [nk - nq, nk).
 template <typename RowCount>
 int64_t sumOverRows(int64_t nq, int64_t nk, RowCount rowCount) {
