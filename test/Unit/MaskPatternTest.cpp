@@ -373,3 +373,50 @@ TEST_F(MaskPatternTest, BlockKindNames) {
   EXPECT_EQ(blockKindLetter(BlockKind::Empty), '.');
   EXPECT_EQ(stringifyBlockKind(BlockKind::Partial), "partial");
 }
+
+TEST_F(MaskPatternTest, KeyBoundsIRAgreesWithClosedForm) {
+  // buildKeyBounds on constant operands folds to getKeyBounds' numbers.
+  int64_t checked = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    auto [nq, nk] = randomLengths();
+    MaskPatternAttrInterface pattern = randomPattern(nk);
+    int64_t i0 = pick(0, nq - 1), i1 = pick(i0 + 1, nq);
+    int64_t p0 = i0 + nk - nq, p1 = i1 + nk - nq;
+    std::optional<KeyBounds> expected = pattern.getKeyBounds(p0, p1, nq, nk);
+
+    OpBuilder b(&ctx);
+    Location loc = b.getUnknownLoc();
+    OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+    b.setInsertionPointToEnd(module->getBody());
+    SmallVector<Type> results(4, b.getIndexType());
+    auto func =
+        func::FuncOp::create(b, loc, "bounds", b.getFunctionType({}, results));
+    b.setInsertionPointToStart(func.addEntryBlock());
+    auto cst = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    std::optional<KeyBoundValues> built =
+        pattern.buildKeyBounds(b, loc, cst(p0), cst(p1), cst(nq), cst(nk));
+    ASSERT_EQ(built.has_value(), expected.has_value())
+        << describe(pattern, nq, nk);
+    if (!built)
+      continue;
+    func::ReturnOp::create(
+        b, loc,
+        ValueRange{built->begin, built->end, built->fullBegin, built->fullEnd});
+    PassManager pm(&ctx);
+    pm.addPass(createCanonicalizerPass());
+    ASSERT_TRUE(succeeded(pm.run(*module)));
+    auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+    int64_t want[] = {expected->begin, expected->end, expected->fullBegin,
+                      expected->fullEnd};
+    for (int i = 0; i < 4; ++i) {
+      std::optional<int64_t> got = getConstantIntValue(ret.getOperand(i));
+      ASSERT_TRUE(got) << describe(pattern, nq, nk);
+      EXPECT_EQ(*got, want[i]) << describe(pattern, nq, nk) << ", rows [" << p0
+                               << ", " << p1 << "), bound " << i;
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 50);
+}

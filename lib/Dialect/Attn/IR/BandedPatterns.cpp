@@ -34,9 +34,9 @@ bool DenseAttr::contains(int64_t, int64_t, int64_t, int64_t) const {
   return true;
 }
 
-Value DenseAttr::buildPredicate(OpBuilder &builder, Location loc, Value, Value,
-                                Value, Value) const {
-  return PredicateBuilder(builder, loc).boolean(true);
+Value DenseAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
+                                Value, Value, Value) const {
+  return PredicateBuilder(builder, loc, p.getType()).boolean(true);
 }
 
 BlockKind DenseAttr::classifyTile(const Tile &, int64_t, int64_t) const {
@@ -46,6 +46,14 @@ BlockKind DenseAttr::classifyTile(const Tile &, int64_t, int64_t) const {
 std::optional<KeyBounds> DenseAttr::getKeyBounds(int64_t, int64_t, int64_t,
                                                  int64_t nk) const {
   return KeyBounds{0, nk, 0, nk};
+}
+
+std::optional<KeyBoundValues> DenseAttr::buildKeyBounds(OpBuilder &builder,
+                                                        Location loc, Value,
+                                                        Value, Value,
+                                                        Value nk) const {
+  Value zero = PredicateBuilder(builder, loc).index(0);
+  return KeyBoundValues{zero, nk, zero, nk};
 }
 
 int64_t DenseAttr::countPairs(int64_t nq, int64_t nk) const {
@@ -62,7 +70,7 @@ bool CausalAttr::contains(int64_t p, int64_t j, int64_t, int64_t) const {
 
 Value CausalAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                  Value j, Value, Value) const {
-  return PredicateBuilder(builder, loc).le(j, p);
+  return PredicateBuilder(builder, loc, p.getType()).le(j, p);
 }
 
 BlockKind CausalAttr::classifyTile(const Tile &tile, int64_t, int64_t) const {
@@ -72,6 +80,13 @@ BlockKind CausalAttr::classifyTile(const Tile &tile, int64_t, int64_t) const {
 std::optional<KeyBounds> CausalAttr::getKeyBounds(int64_t p0, int64_t p1,
                                                   int64_t, int64_t nk) const {
   return bandKeyBounds(p0, p1, kInt64Min, 0, nk);
+}
+
+std::optional<KeyBoundValues> CausalAttr::buildKeyBounds(OpBuilder &builder,
+                                                         Location loc, Value p0,
+                                                         Value p1, Value nq,
+                                                         Value nk) const {
+  return buildBandKeyBounds(builder, loc, p0, p1, nq, nk, ::attn::kInt64Max, 0);
 }
 
 int64_t CausalAttr::countPairs(int64_t nq, int64_t nk) const {
@@ -98,7 +113,7 @@ bool WindowAttr::contains(int64_t p, int64_t j, int64_t, int64_t) const {
 
 Value WindowAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                  Value j, Value, Value) const {
-  PredicateBuilder pb(builder, loc);
+  PredicateBuilder pb(builder, loc, p.getType());
   return pb.inRange(pb.sub(j, p), -getLeft(), getRight());
 }
 
@@ -109,6 +124,14 @@ BlockKind WindowAttr::classifyTile(const Tile &tile, int64_t, int64_t) const {
 std::optional<KeyBounds> WindowAttr::getKeyBounds(int64_t p0, int64_t p1,
                                                   int64_t, int64_t nk) const {
   return bandKeyBounds(p0, p1, -getLeft(), getRight(), nk);
+}
+
+std::optional<KeyBoundValues> WindowAttr::buildKeyBounds(OpBuilder &builder,
+                                                         Location loc, Value p0,
+                                                         Value p1, Value nq,
+                                                         Value nk) const {
+  return buildBandKeyBounds(builder, loc, p0, p1, nq, nk, getLeft(),
+                            getRight());
 }
 
 int64_t WindowAttr::countPairs(int64_t nq, int64_t nk) const {
@@ -142,7 +165,7 @@ bool DilatedAttr::contains(int64_t p, int64_t j, int64_t, int64_t) const {
 Value DilatedAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                   Value j, Value, Value) const {
   // Divide instead of multiplying left·d, which may overflow.
-  PredicateBuilder pb(builder, loc);
+  PredicateBuilder pb(builder, loc, p.getType());
   Value d = pb.sub(j, p);
   Value divisible = pb.eq(pb.rem(d, getDilation()), pb.index(0));
   Value k = arith::DivSIOp::create(builder, loc, d, pb.index(getDilation()));
@@ -173,6 +196,17 @@ std::optional<KeyBounds> DilatedAttr::getKeyBounds(int64_t p0, int64_t p1,
     // Neighbouring queries keep disjoint keys: no key is kept by all of them.
     bounds.fullBegin = bounds.fullEnd = bounds.begin;
   }
+  return bounds;
+}
+
+std::optional<KeyBoundValues>
+DilatedAttr::buildKeyBounds(OpBuilder &builder, Location loc, Value p0,
+                            Value p1, Value nq, Value nk) const {
+  KeyBoundValues bounds = buildBandKeyBounds(
+      builder, loc, p0, p1, nq, nk, ::attn::satMul(getLeft(), getDilation()),
+      ::attn::satMul(getRight(), getDilation()));
+  if (getDilation() > 1)
+    bounds.fullBegin = bounds.fullEnd = bounds.begin;
   return bounds;
 }
 

@@ -67,7 +67,7 @@ static Value buildMix(PredicateBuilder &pb, Value z) {
 
 Value BigBirdAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                   Value j, Value, Value nk) const {
-  PredicateBuilder pb(builder, loc);
+  PredicateBuilder pb(builder, loc, p.getType());
   int64_t block = getBlock(), r = getRandom();
   Value qb = pb.floorDiv(p, block);
   Value kb = arith::DivSIOp::create(builder, loc, j, pb.index(block));

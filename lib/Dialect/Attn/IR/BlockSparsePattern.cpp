@@ -9,6 +9,7 @@
 #include "PatternUtils.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <algorithm>
 
@@ -65,7 +66,7 @@ bool BlockSparseAttr::contains(int64_t p, int64_t j, int64_t, int64_t) const {
 
 Value BlockSparseAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                       Value j, Value, Value) const {
-  PredicateBuilder pb(builder, loc);
+  PredicateBuilder pb(builder, loc, p.getType());
   int64_t m = getLayoutSize();
   Value qb = pb.floorDiv(p, getBlock());
   Value kb = arith::DivSIOp::create(builder, loc, j, pb.index(getBlock()));

@@ -58,7 +58,7 @@ bool UnionAttr::contains(int64_t p, int64_t j, int64_t nq, int64_t nk) const {
 
 Value UnionAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                 Value j, Value nq, Value nk) const {
-  PredicateBuilder pb(builder, loc);
+  PredicateBuilder pb(builder, loc, p.getType());
   Value result;
   for (MaskPatternAttrInterface part : getParts()) {
     Value kept = part.buildPredicate(builder, loc, p, j, nq, nk);
@@ -86,6 +86,15 @@ std::optional<KeyBounds> UnionAttr::getKeyBounds(int64_t p0, int64_t p1,
   if (getParts().size() != 1)
     return std::nullopt;
   return getParts().front().getKeyBounds(p0, p1, nq, nk);
+}
+
+std::optional<KeyBoundValues> UnionAttr::buildKeyBounds(OpBuilder &builder,
+                                                        Location loc, Value p0,
+                                                        Value p1, Value nq,
+                                                        Value nk) const {
+  if (getParts().size() != 1)
+    return std::nullopt;
+  return getParts().front().buildKeyBounds(builder, loc, p0, p1, nq, nk);
 }
 
 int64_t UnionAttr::countPairs(int64_t nq, int64_t nk) const {
@@ -119,7 +128,7 @@ bool IntersectAttr::contains(int64_t p, int64_t j, int64_t nq,
 
 Value IntersectAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                     Value j, Value nq, Value nk) const {
-  PredicateBuilder pb(builder, loc);
+  PredicateBuilder pb(builder, loc, p.getType());
   Value result;
   for (MaskPatternAttrInterface part : getParts()) {
     Value kept = part.buildPredicate(builder, loc, p, j, nq, nk);
@@ -159,6 +168,34 @@ std::optional<KeyBounds> IntersectAttr::getKeyBounds(int64_t p0, int64_t p1,
     result->fullBegin = std::max(result->fullBegin, bounds->fullBegin);
     result->fullEnd =
         std::max(result->fullBegin, std::min(result->fullEnd, bounds->fullEnd));
+  }
+  return result;
+}
+
+std::optional<KeyBoundValues>
+IntersectAttr::buildKeyBounds(OpBuilder &builder, Location loc, Value p0,
+                              Value p1, Value nq, Value nk) const {
+  // The same narrowing as getKeyBounds, in IR. Check first that every part
+  // is banded, so no IR is built for nothing.
+  for (MaskPatternAttrInterface part : getParts())
+    if (!part.getKeyBounds(0, 1, 1, 1))
+      return std::nullopt;
+  PredicateBuilder pb(builder, loc);
+  std::optional<KeyBoundValues> result;
+  for (MaskPatternAttrInterface part : getParts()) {
+    std::optional<KeyBoundValues> bounds =
+        part.buildKeyBounds(builder, loc, p0, p1, nq, nk);
+    if (!bounds)
+      return std::nullopt;
+    if (!result) {
+      result = bounds;
+      continue;
+    }
+    result->begin = pb.max(result->begin, bounds->begin);
+    result->end = pb.max(result->begin, pb.min(result->end, bounds->end));
+    result->fullBegin = pb.max(result->fullBegin, bounds->fullBegin);
+    result->fullEnd =
+        pb.max(result->fullBegin, pb.min(result->fullEnd, bounds->fullEnd));
   }
   return result;
 }

@@ -61,7 +61,7 @@ bool GlobalAttr::contains(int64_t p, int64_t j, int64_t, int64_t) const {
 
 Value GlobalAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                  Value j, Value, Value) const {
-  PredicateBuilder pb(builder, loc);
+  PredicateBuilder pb(builder, loc, p.getType());
   Value kept = pb.boolean(false);
   for (int64_t token : getTokens()) {
     Value t = pb.index(token);

@@ -4,6 +4,8 @@
 
 #include "attn/Support/CheckedMath.h"
 
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
 #include <algorithm>
 
 using namespace mlir;
@@ -58,4 +60,20 @@ int64_t mlir::attn::countPairsByTiles(MaskPatternAttrInterface pattern,
     }
   }
   return total;
+}
+
+Value mlir::attn::buildMaskPredicate(MaskPatternAttrInterface pattern,
+                                     OpBuilder &builder, Location loc, Value p,
+                                     Value j, Value nq, Value nk) {
+  VectorType shape;
+  for (Value v : {p, j, nq, nk})
+    if (auto type = llvm::dyn_cast<VectorType>(v.getType()))
+      shape = type;
+  auto promote = [&](Value v) -> Value {
+    if (!shape || llvm::isa<VectorType>(v.getType()))
+      return v;
+    return vector::BroadcastOp::create(builder, loc, shape, v);
+  };
+  return pattern.buildPredicate(builder, loc, promote(p), promote(j),
+                                promote(nq), promote(nk));
 }

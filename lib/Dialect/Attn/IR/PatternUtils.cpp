@@ -44,16 +44,41 @@ int64_t patterns::bandRowCount(int64_t p, int64_t lo, int64_t hi, int64_t nk) {
 // PredicateBuilder
 //===----------------------------------------------------------------------===//
 
+int64_t PredicateBuilder::laneCount(Type type) {
+  if (auto vector = llvm::dyn_cast<VectorType>(type))
+    return vector.getNumElements();
+  return 0;
+}
+
+Type PredicateBuilder::shaped(Type element) const {
+  if (lanes == 0)
+    return element;
+  return VectorType::get({lanes}, element);
+}
+
+Value PredicateBuilder::constant(Type element, int64_t value) {
+  Type type = shaped(element);
+  TypedAttr attr = element.isIndex()
+                       ? TypedAttr(b.getIndexAttr(value))
+                       : TypedAttr(b.getIntegerAttr(
+                             element, APInt(element.getIntOrFloatBitWidth(),
+                                            uint64_t(value), true)));
+  if (lanes > 0)
+    attr = DenseElementsAttr::get(llvm::cast<ShapedType>(type),
+                                  ArrayRef<Attribute>(attr));
+  return arith::ConstantOp::create(b, loc, type, attr);
+}
+
 Value PredicateBuilder::index(int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
+  return constant(b.getIndexType(), value);
 }
 
 Value PredicateBuilder::boolean(bool value) {
-  return arith::ConstantIntOp::create(b, loc, value ? 1 : 0, 1);
+  return constant(b.getI1Type(), value ? 1 : 0);
 }
 
 Value PredicateBuilder::i64(uint64_t value) {
-  return arith::ConstantIntOp::create(b, loc, int64_t(value), 64);
+  return constant(b.getI64Type(), int64_t(value));
 }
 
 Value PredicateBuilder::add(Value x, Value y) {
@@ -105,11 +130,11 @@ Value PredicateBuilder::select(Value condition, Value x, Value y) {
 }
 
 Value PredicateBuilder::toI64(Value x) {
-  return arith::IndexCastOp::create(b, loc, b.getI64Type(), x);
+  return arith::IndexCastOp::create(b, loc, shaped(b.getI64Type()), x);
 }
 
 Value PredicateBuilder::toIndex(Value x) {
-  return arith::IndexCastOp::create(b, loc, b.getIndexType(), x);
+  return arith::IndexCastOp::create(b, loc, shaped(b.getIndexType()), x);
 }
 
 Value PredicateBuilder::mulU64(Value x, Value y) {
@@ -123,4 +148,23 @@ Value PredicateBuilder::xorShiftRight(Value x, int64_t shift) {
 
 Value PredicateBuilder::remU64(Value x, Value y) {
   return arith::RemUIOp::create(b, loc, x, y);
+}
+
+KeyBoundValues patterns::buildBandKeyBounds(OpBuilder &builder, Location loc,
+                                            Value p0, Value p1, Value nq,
+                                            Value nk, int64_t left,
+                                            int64_t right) {
+  // Mirrors bandKeyBounds. Positions lie in [-nq, nk], so clamping left and
+  // right to nq + nk changes no clipped result and keeps every sum small.
+  PredicateBuilder pb(builder, loc);
+  Value zero = pb.index(0), one = pb.index(1);
+  Value reach = pb.add(nq, nk);
+  Value l = pb.min(pb.index(left), reach), r = pb.min(pb.index(right), reach);
+  auto clip = [&](Value x) { return pb.max(pb.min(x, nk), zero); };
+  KeyBoundValues bounds;
+  bounds.begin = clip(pb.sub(p0, l));
+  bounds.end = pb.max(bounds.begin, clip(pb.add(p1, r)));
+  bounds.fullBegin = clip(pb.sub(pb.sub(p1, one), l));
+  bounds.fullEnd = pb.max(bounds.fullBegin, clip(pb.add(pb.add(p0, r), one)));
+  return bounds;
 }

@@ -67,12 +67,22 @@ int64_t sumOverRows(int64_t nq, int64_t nk, RowCount rowCount) {
   return total;
 }
 
-/// Builds predicate arithmetic on `index` values (and wrapping uint64 math
-/// on i64 for hashes). Every op is one arith op at the builder's insertion
-/// point.
+/// Builds predicate arithmetic on `index` values, or on `vector<N x index>`
+/// values lane by lane (and wrapping uint64 math on i64 for hashes). `shape`
+/// is the type of the operands (index or a vector of index): constants are
+/// splat to it. Every op is one arith op at the builder's insertion point.
 class PredicateBuilder {
 public:
-  PredicateBuilder(OpBuilder &builder, Location loc) : b(builder), loc(loc) {}
+  PredicateBuilder(OpBuilder &builder, Location loc, Type shape)
+      : b(builder), loc(loc), lanes(laneCount(shape)) {}
+  /// For scalar-only arithmetic.
+  PredicateBuilder(OpBuilder &builder, Location loc)
+      : b(builder), loc(loc), lanes(0) {}
+
+  /// 0 for a scalar, N for vector<N x T>.
+  static int64_t laneCount(Type type);
+  /// `element`, or vector<N x element> when building lane by lane.
+  Type shaped(Type element) const;
 
   Value index(int64_t value);
   Value boolean(bool value);
@@ -112,9 +122,20 @@ public:
   Location location() const { return loc; }
 
 private:
+  /// A constant of `type` (splat when building lane by lane).
+  Value constant(Type element, int64_t value);
+
   OpBuilder &b;
   Location loc;
+  int64_t lanes;
 };
+
+/// The IR counterpart of bandKeyBounds for lo = -left, hi = right (both
+/// >= 0, saturated; INT64_MAX means unbounded). Stays in range for
+/// nq + nk below 2^61.
+KeyBoundValues buildBandKeyBounds(OpBuilder &builder, Location loc, Value p0,
+                                  Value p1, Value nq, Value nk, int64_t left,
+                                  int64_t right);
 
 } // namespace mlir::attn::patterns
 

@@ -35,7 +35,7 @@ bool StridedAttr::contains(int64_t p, int64_t j, int64_t, int64_t) const {
 
 Value StridedAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                   Value j, Value, Value) const {
-  PredicateBuilder pb(builder, loc);
+  PredicateBuilder pb(builder, loc, p.getType());
   Value back = pb.sub(p, j);
   Value zero = pb.index(0);
   Value local = pb.le(back, pb.index(getStride()));
@@ -100,7 +100,7 @@ bool FixedAttr::contains(int64_t p, int64_t j, int64_t, int64_t) const {
 
 Value FixedAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
                                 Value j, Value, Value) const {
-  PredicateBuilder pb(builder, loc);
+  PredicateBuilder pb(builder, loc, p.getType());
   int64_t l = getStride();
   Value sameStripe = pb.eq(pb.floorDiv(j, l), pb.floorDiv(p, l));
   // j >= 0, so the signed remainder is the floor remainder.

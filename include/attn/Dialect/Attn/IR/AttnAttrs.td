@@ -24,7 +24,7 @@ class Attn_PatternAttr<string name, string attrMnemonic,
 }
 
 def Attn_DenseAttr : Attn_PatternAttr<"Dense", "dense",
-                                      ["getKeyBounds", "countPairs"]> {
+                                      ["getKeyBounds", "buildKeyBounds", "countPairs"]> {
   let summary = "Every pair is computed (vanilla attention, Vaswani 2017)";
   let description = [{
     ```mlir
@@ -34,7 +34,7 @@ def Attn_DenseAttr : Attn_PatternAttr<"Dense", "dense",
 }
 
 def Attn_CausalAttr : Attn_PatternAttr<"Causal", "causal",
-                                       ["getKeyBounds", "countPairs"]> {
+                                       ["getKeyBounds", "buildKeyBounds", "countPairs"]> {
   let summary = "Key j is computed for query position p iff j <= p";
   let description = [{
     Autoregressive (decoder) attention. With Nq < Nk the queries are the last
@@ -47,7 +47,7 @@ def Attn_CausalAttr : Attn_PatternAttr<"Causal", "causal",
 }
 
 def Attn_WindowAttr : Attn_PatternAttr<"Window", "window",
-                                       ["getKeyBounds", "countPairs"]> {
+                                       ["getKeyBounds", "buildKeyBounds", "countPairs"]> {
   let summary = "Sliding window: p - left <= j <= p + right (Longformer)";
   let description = [{
     The sliding window of Longformer (Beltagy et al. 2020): each query sees
@@ -65,7 +65,7 @@ def Attn_WindowAttr : Attn_PatternAttr<"Window", "window",
 }
 
 def Attn_DilatedAttr : Attn_PatternAttr<"Dilated", "dilated",
-                                        ["getKeyBounds", "countPairs"]> {
+                                        ["getKeyBounds", "buildKeyBounds", "countPairs"]> {
   let summary = "Dilated window: every d-th key within left·d before and right·d after";
   let description = [{
     The dilated sliding window of Longformer: j is computed iff
@@ -182,7 +182,8 @@ def Attn_BlockSparseAttr : Attn_PatternAttr<"BlockSparse", "block_sparse",
 /// Union and intersection compose any patterns, including each other.
 class Attn_CombinatorAttr<string name, string attrMnemonic, string what>
     : Attn_PatternAttr<name, attrMnemonic,
-                       ["getKeyBounds", "countPairs", "verifyExtent"]> {
+                       ["getKeyBounds", "buildKeyBounds", "countPairs",
+                        "verifyExtent"]> {
   let summary = "The pair is computed iff " # what # " of the parts hold";
   let parameters = (ins ArrayRefParameter<"MaskPatternAttrInterface">:$parts);
   let assemblyFormat = "`<` custom<PatternList>($parts) `>`";

@@ -41,6 +41,12 @@ struct KeyBounds {
   int64_t fullBegin, fullEnd;
 };
 
+/// KeyBounds as IR values (`index`), built for run-time sequence lengths.
+struct KeyBoundValues {
+  Value begin, end;
+  Value fullBegin, fullEnd;
+};
+
 class MaskPatternAttrInterface;
 
 /// Counts the kept pairs of a pattern by classifying 64 x 64 tiles and
@@ -52,5 +58,15 @@ int64_t countPairsByTiles(MaskPatternAttrInterface pattern, int64_t nq,
 } // namespace mlir::attn
 
 #include "attn/Dialect/Attn/IR/AttnInterfaces.h.inc"
+
+namespace mlir::attn {
+
+/// Builds `pattern`'s predicate for the pairs (p, j). Each operand is an
+/// `index` or a `vector<N x index>`; scalars are broadcast to the vector
+/// shape when there is one, and the result is `i1` or `vector<N x i1>`.
+Value buildMaskPredicate(MaskPatternAttrInterface pattern, OpBuilder &builder,
+                         Location loc, Value p, Value j, Value nq, Value nk);
+
+} // namespace mlir::attn
 
 #endif // ATTN_DIALECT_ATTN_IR_ATTNINTERFACES_H

@@ -31,9 +31,12 @@ def Attn_MaskPatternAttrInterface : AttrInterface<"MaskPatternAttrInterface"> {
       "bool", "contains",
       (ins "int64_t":$p, "int64_t":$j, "int64_t":$nq, "int64_t":$nk)>,
     InterfaceMethod<[{
-        Builds the same predicate as `contains` in IR: `p`, `j`, `nq` and `nk`
-        are `index` values; the result is an `i1`. No intermediate value
-        overflows for any accepted parameter.
+        Builds the same predicate as `contains` in IR. `p`, `j`, `nq` and
+        `nk` are all `index` values, or all `vector<N x index>` values (one
+        lane per pair); the result is an `i1`, or a `vector<N x i1>`. Call it
+        through `buildMaskPredicate`, which broadcasts mixed scalar and
+        vector operands. No intermediate value overflows for any accepted
+        parameter.
       }],
       "::mlir::Value", "buildPredicate",
       (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
@@ -56,6 +59,17 @@ def Attn_MaskPatternAttrInterface : AttrInterface<"MaskPatternAttrInterface"> {
       }],
       "std::optional<::mlir::attn::KeyBounds>", "getKeyBounds",
       (ins "int64_t":$p0, "int64_t":$p1, "int64_t":$nq, "int64_t":$nk),
+      /*methodBody=*/"",
+      /*defaultImplementation=*/"return std::nullopt;">,
+    InterfaceMethod<[{
+        `getKeyBounds` in IR, for sequence lengths known only at run time:
+        `p0`, `p1`, `nq` and `nk` are `index` values. Returns std::nullopt for
+        patterns without closed-form bounds.
+      }],
+      "std::optional<::mlir::attn::KeyBoundValues>", "buildKeyBounds",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
+           "::mlir::Value":$p0, "::mlir::Value":$p1, "::mlir::Value":$nq,
+           "::mlir::Value":$nk),
       /*methodBody=*/"",
       /*defaultImplementation=*/"return std::nullopt;">,
     InterfaceMethod<[{
