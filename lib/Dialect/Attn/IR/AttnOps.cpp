@@ -249,6 +249,21 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   int64_t tileQ, int64_t tileK, StringRef kind,
+                                   DenseI32ArrayAttr tables) {
+  if (tileQ < 1 || tileQ > 4096 || tileK < 1 || tileK > 4096)
+    return emitError() << "tile sizes must be in [1, 4096], got " << tileQ
+                       << " x " << tileK;
+  if (kind != "banded" && kind != "tables")
+    return emitError() << "schedule kind must be \"banded\" or \"tables\", "
+                          "got \""
+                       << kind << "\"";
+  if (tables && kind != "tables")
+    return emitError() << "a banded schedule has no tables";
+  return success();
+}
+
 double AttentionOp::getEffectiveScale() {
   return effectiveScale(getScaleAttr(), getQ().getType().getDimSize(3));
 }

@@ -210,4 +210,30 @@ def Attn_IntersectAttr : Attn_CombinatorAttr<"Intersect", "intersect", "all"> {
   }];
 }
 
+def Attn_ScheduleAttr : AttrDef<Attn_Dialect, "Schedule"> {
+  let mnemonic = "schedule";
+  let summary = "The block schedule attn-sparsify attaches to attn.attention";
+  let description = [{
+    Tiles of `tile_q` queries by `tile_k` keys. `kind = "banded"`: the key
+    blocks of each query block come from the pattern's closed-form bounds.
+    `kind = "tables"`: from tables `[partial_num | partial_idx | full_num |
+    full_idx]` (FlexAttention's BlockMask layout: per query block the number
+    of partial and of full key blocks and their indices, each index row
+    ceil(Nk / tile_k) long), stored in `tables` when Nq and Nk are static and
+    built by the runtime once per N otherwise.
+
+    ```mlir
+    #attn.schedule<tile_q = 64, tile_k = 64, kind = "banded">
+    ```
+  }];
+  let parameters = (ins "int64_t":$tile_q, "int64_t":$tile_k,
+                        StringRefParameter<"banded or tables">:$kind,
+                        OptionalParameter<"::mlir::DenseI32ArrayAttr">:$tables);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    bool isBanded() const { return getKind() == "banded"; }
+  }];
+}
+
 #endif // ATTN_DIALECT_ATTN_IR_ATTNATTRS_TD

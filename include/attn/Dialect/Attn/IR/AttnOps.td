@@ -103,6 +103,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
     The whole chain as one op; `attn-fuse` produces it and users may write it
     directly. Without `pattern(...)` every pair is computed; without a
     `scale` the scale is 1/sqrt(D). A fully masked query row yields zeros.
+    `attn-sparsify` adds the block `schedule`.
 
     ```mlir
     %o = attn.attention %q, %k, %v pattern(#attn.causal) {scale = 0.125 : f32}
@@ -112,7 +113,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
   }];
   let arguments = (ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                        OptionalAttr<Attn_MaskPatternAttrInterface>:$pattern,
-                       OptionalAttr<F32Attr>:$scale);
+                       OptionalAttr<F32Attr>:$scale,
+                       OptionalAttr<Attn_ScheduleAttr>:$schedule);
   let results = (outs Attn_Tensor:$output);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`pattern` `(` $pattern^ `)`)? attr-dict `:`

@@ -9,6 +9,45 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AttnApproximateMathPass : Pass<"attn-approximate-math"> {
+  let summary = "Replace math.exp (and friends) by vectorizable polynomials";
+  let description = [{
+    Applies upstream MLIR's polynomial approximations to `math` ops, so a
+    `math.exp` on `vector<16xf32>` becomes straight-line FMAs instead of 16
+    scalar `expf` calls after `convert-math-to-llvm`. Part of
+    `attn-cpu-pipeline`.
+
+    Before: `%e = math.exp %x : vector<16xf32>`; after: a range reduction,
+    a polynomial in `math.fma`/`arith` ops and an exponent bit-shift.
+  }];
+  let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
+                           "vector::VectorDialect"];
+}
+
+def AttnFusePass : Pass<"attn-fuse"> {
+  let summary = "Fuse qk -> [mask] -> softmax -> pv chains into attn.attention";
+  let description = [{
+    Recognizes the four-op chain (the mask is optional) and replaces it with
+    one `attn.attention` carrying the pattern and the scale. Every
+    intermediate value must have exactly one use and the softmax must run
+    over the keys (axis 3); other chains are left alone, and so is a chain
+    whose key and value head counts differ.
+
+    Before:
+    ```mlir
+    %s = attn.qk %q, %k {scale = 0.125 : f32} : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x?xf32>
+    %m = attn.mask %s pattern(#attn.causal) : tensor<?x?x?x?xf32>
+    %p = attn.softmax %m : tensor<?x?x?x?xf32>
+    %o = attn.pv %p, %v : tensor<?x?x?x?xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+    ```
+    After:
+    ```mlir
+    %o = attn.attention %q, %k, %v pattern(#attn.causal) {scale = 0.125 : f32}
+           : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+    ```
+  }];
+}
+
 def AttnPrintMaskPass : Pass<"attn-print-mask"> {
   let summary = "Print each op's mask pattern as a picture";
   let description = [{
@@ -45,6 +84,75 @@ def AttnPrintMaskPass : Pass<"attn-print-mask"> {
     Option<"block", "block", "int64_t", /*default=*/"0",
            "Also classify tiles of block x block pairs (0: no tiles)">,
   ];
+}
+
+def AttnSparsifyPass : Pass<"attn-sparsify"> {
+  let summary = "Attach the block schedule to attn.attention";
+  let description = [{
+    Chooses, for tiles of `tile-q` queries by `tile-k` keys, which key
+    blocks each query block visits and which of them need the per-element
+    mask. Banded patterns (dense, causal, window, dilated and their
+    intersections) get `kind = "banded"`: closed-form key-block bounds for any
+    N, split into partial edges and a full middle. Irregular patterns
+    (global, strided, fixed, bigbird, block_sparse, unions) get
+    `kind = "tables"`: FlexAttention-style tables, per query block the number
+    and indices of partial and of full key blocks. With static Nq and Nk the
+    tables are computed now and stored in the attribute
+    (`[partial_num | partial_idx | full_num | full_idx]`, each index row
+    `ceil(Nk / tile-k)` long); with a dynamic N the runtime builds them once
+    per N with the same code.
+
+    Before:
+    ```mlir
+    %o = attn.attention %q, %k, %v pattern(#attn.causal) : ...
+    ```
+    After (`attn-sparsify="tile-q=64 tile-k=64"`):
+    ```mlir
+    %o = attn.attention %q, %k, %v pattern(#attn.causal)
+           {schedule = #attn.schedule<tile_q = 64, tile_k = 64, kind = "banded">} : ...
+    ```
+  }];
+  let options = [
+    Option<"tileQ", "tile-q", "int64_t", /*default=*/"64",
+           "Queries per tile (a multiple of the vector width)">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"64",
+           "Keys per tile (a multiple of 4)">,
+  ];
+}
+
+def AttnTilePass : Pass<"attn-tile", "::mlir::ModuleOp"> {
+  let summary = "Lower attn.attention to a tiled online-softmax kernel";
+  let description = [{
+    Turns every function whose body is one scheduled `attn.attention` on its
+    three arguments into a kernel on flat buffers:
+
+    ```mlir
+    func.func @f(%q: memref<?xf32>, %k: memref<?xf32>, %v: memref<?xf32>,
+                 %out: memref<?xf32>, %tables: memref<?xi32>,
+                 %B: index, %H: index, %Hkv: index, %Nq: index, %Nk: index,
+                 %begin: index, %end: index)
+    ```
+
+    The kernel processes the work items [begin, end) of the flattened
+    (batch, head, query block) space, so a runtime thread pool runs it in
+    parallel. Per work item it keeps the running max m, running sum l and a
+    rescaled accumulator (the online softmax of FlashAttention), visits the
+    scheduled key blocks, evaluates the pattern's predicate only in partial
+    blocks and never builds an N x N matrix. Scores are held transposed
+    (keys x queries) so that both matrix products are broadcast-FMA
+    micro-kernels on `vector<W x f32>` rows and the softmax needs no
+    horizontal reductions. A fully masked row yields zeros.
+
+    The original signature is kept in `attn.signature`, the kernel's facts
+    (head dim, tile sizes, schedule kind) in `attn.kernel`.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes per vector (16 for AVX-512, 8 for AVX2)">,
+  ];
+  let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
+                           "memref::MemRefDialect", "scf::SCFDialect",
+                           "vector::VectorDialect", "func::FuncDialect"];
 }
 
 #endif // ATTN_DIALECT_ATTN_TRANSFORMS_PASSES_TD

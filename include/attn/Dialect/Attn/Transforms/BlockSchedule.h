@@ -1,0 +1,44 @@
+//===- BlockSchedule.h - which key blocks each query block visits -*- C++ -*-=//
+//
+// The block schedule of an attention op for tiles of tile_q x tile_k: per
+// query block, the key blocks to visit with the per-element mask (partial)
+// and without it (full). Banded patterns derive it from closed-form key
+// bounds (the kernel evaluates the same formulas in IR); irregular ones by
+// classifying every tile, stored as tables. Used by attn-sparsify, by the
+// runtime for a dynamic N, by the cost model and by tests.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_DIALECT_ATTN_TRANSFORMS_BLOCKSCHEDULE_H
+#define ATTN_DIALECT_ATTN_TRANSFORMS_BLOCKSCHEDULE_H
+
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace mlir::attn {
+
+/// Whether the pattern has closed-form key bounds (a banded schedule).
+bool hasBandedSchedule(MaskPatternAttrInterface pattern);
+
+/// The key blocks one query block visits.
+struct VisitedBlocks {
+  std::vector<int64_t> partial, full;
+};
+
+/// The key blocks query block `qb` visits, banded or from tile
+/// classification.
+VisitedBlocks scheduleQueryBlock(MaskPatternAttrInterface pattern, bool banded,
+                                 int64_t nq, int64_t nk, int64_t tileQ,
+                                 int64_t tileK, int64_t qb);
+
+/// The tables of an irregular schedule in the layout of
+/// attn/Support/BlockTableLayout.h.
+std::vector<int32_t> buildBlockTables(MaskPatternAttrInterface pattern,
+                                      int64_t nq, int64_t nk, int64_t tileQ,
+                                      int64_t tileK);
+
+} // namespace mlir::attn
+
+#endif // ATTN_DIALECT_ATTN_TRANSFORMS_BLOCKSCHEDULE_H

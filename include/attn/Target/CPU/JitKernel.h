@@ -1,0 +1,90 @@
+//===- JitKernel.h - a kernel compiled and loaded in-process --*- C++ -*-===//
+//
+// Compiles one attn function through attn-cpu-pipeline with MLIR's
+// ExecutionEngine and runs it on contiguous [B, H, N, D] float buffers with
+// the runtime's thread pool. attn-run, attn-sweep, the integration tests and
+// the benchmarks share it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_TARGET_CPU_JITKERNEL_H
+#define ATTN_TARGET_CPU_JITKERNEL_H
+
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+#include "attn/Pipelines/Pipelines.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace attn {
+class ThreadPool;
+} // namespace attn
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
+namespace mlir::attn {
+
+/// The facts attn-tile records on a kernel (`attn.kernel`, `attn.signature`).
+struct KernelInfo {
+  std::string name;
+  FunctionType signature; ///< the source function's tensor signature
+  int64_t headDim = 0, tileQ = 0, tileK = 0, vectorWidth = 0;
+  std::string schedule; ///< "banded", "tables" or "static_tables"
+  MaskPatternAttrInterface pattern;
+};
+
+/// The run-time sizes of one call.
+struct AttentionShape {
+  int64_t batch, heads, kvHeads, nq, nk, headDim;
+};
+
+class JitKernel {
+public:
+  ~JitKernel();
+
+  /// Compiles function `name` of `module` (which this modifies: other
+  /// functions are dropped). On failure returns nullptr with the reason,
+  /// diagnostics included, in `error`.
+  static std::unique_ptr<JitKernel>
+  compile(ModuleOp module, StringRef name,
+          const AttnCPUPipelineOptions &options, std::string &error);
+
+  const KernelInfo &info() const { return kernelInfo; }
+  /// Wall time of compile(), in milliseconds.
+  double compileMillis() const { return compileTime; }
+
+  /// Checks a call's sizes against the function's static sizes and the
+  /// dialect's rules (H % Hkv = 0, D, non-negative sizes).
+  LogicalResult checkShape(const AttentionShape &shape,
+                           std::string &error) const;
+
+  /// The number of work items of a call: B * H * ceil(Nq / tile_q).
+  int64_t numWorkItems(const AttentionShape &shape) const;
+
+  /// Runs the kernel; `shape` must have passed checkShape. The schedule
+  /// tables of an irregular pattern are built on the first call for each
+  /// (Nq, Nk) and kept.
+  void run(const float *q, const float *k, const float *v, float *out,
+           const AttentionShape &shape, ::attn::ThreadPool &pool);
+
+private:
+  JitKernel() = default;
+  const std::vector<int32_t> &tablesFor(int64_t nq, int64_t nk);
+
+  KernelInfo kernelInfo;
+  std::unique_ptr<ExecutionEngine> engine;
+  void *entry = nullptr;
+  double compileTime = 0;
+  std::map<std::pair<int64_t, int64_t>, std::vector<int32_t>> tableCache;
+};
+
+} // namespace mlir::attn
+
+#endif // ATTN_TARGET_CPU_JITKERNEL_H

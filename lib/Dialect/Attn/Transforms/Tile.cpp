@@ -1,0 +1,603 @@
+//===- Tile.cpp - attn.attention to a tiled online-softmax kernel ---------===//
+//
+// attn-tile turns a function whose body is one scheduled attn.attention into
+// a kernel over flat buffers that processes the work items [begin, end) of
+// the (batch, head, query block) space; a runtime thread pool calls it in
+// parallel.
+//
+// Per work item (TQ queries; W lanes per vector, NV = TQ / W vectors):
+//   QT[d][i]  = scale * Q[i0 + i][d]      the query tile, transposed
+//   m, l      = -inf, 0                   running max and sum, per query
+//   OT[d][i]  = 0                         the accumulator, transposed
+//   for each scheduled key block (j0 = kb * TK):
+//     ST[j][i] = sum_d K[j0 + j][d] * QT[d][i]     scores, keys x queries
+//                (-inf where the pattern drops the pair: partial blocks only;
+//                 and for keys beyond Nk)
+//     mNew = max(m, max_j ST[j][:]);  alpha = exp(m - mNew)
+//     ST = exp(ST - mNew);  l = l * alpha + sum_j ST[j][:]
+//     OT[d][:] = OT[d][:] * alpha + sum_j V[j0 + j][d] * ST[j][:]
+//     m = mNew
+//   O[i0 + i][d] = OT[d][i] / l[i]   (0 when l = 0: a fully masked row)
+// Holding the scores transposed makes both products broadcast-FMA
+// micro-kernels (4 rows x NV vectors of accumulators) and makes the
+// softmax's max and sum lane-wise: no horizontal reductions. While a row is
+// still fully masked, exp uses 0 instead of -inf as the max, so no NaN
+// appears.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+#include "attn/Dialect/Attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <limits>
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNTILEPASS
+#include "attn/Dialect/Attn/Transforms/Passes.h.inc"
+} // namespace mlir::attn
+
+#define DEBUG_TYPE "attn-tile"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// Rows of the broadcast-FMA micro-kernels.
+constexpr int64_t kMicroRows = 4;
+
+/// What the kernel is specialized for.
+struct KernelSpec {
+  int64_t tileQ, tileK, lanes, headDim;
+  double scale;
+  MaskPatternAttrInterface pattern;
+  bool banded;
+  /// The schedule tables when Nq and Nk are static (tables kind only).
+  FlatSymbolRefAttr staticTables;
+};
+
+/// Emits the kernel body. Method names follow the steps of the file comment.
+class KernelBuilder {
+public:
+  KernelBuilder(OpBuilder &builder, Location loc, const KernelSpec &spec,
+                Block *entry)
+      : b(builder), loc(loc), spec(spec) {
+    q = entry->getArgument(0);
+    k = entry->getArgument(1);
+    v = entry->getArgument(2);
+    out = entry->getArgument(3);
+    tables = entry->getArgument(4);
+    batch = entry->getArgument(5);
+    heads = entry->getArgument(6);
+    kvHeads = entry->getArgument(7);
+    nq = entry->getArgument(8);
+    nk = entry->getArgument(9);
+    begin = entry->getArgument(10);
+    end = entry->getArgument(11);
+    f32 = b.getF32Type();
+    vecType = VectorType::get({spec.lanes}, f32);
+    numVectors = spec.tileQ / spec.lanes;
+  }
+
+  void build() {
+    Value numQueryBlocks =
+        arith::CeilDivUIOp::create(b, loc, nq, idx(spec.tileQ));
+    numKeyBlocks = arith::CeilDivUIOp::create(b, loc, nk, idx(spec.tileK));
+    Value group = arith::DivUIOp::create(b, loc, heads, kvHeads);
+    positionOffset = sub(nk, nq);
+    headDim = idx(spec.headDim);
+    allocateBuffers();
+    if (spec.staticTables) {
+      auto global = memref::GetGlobalOp::create(
+          b, loc, MemRefType::get({staticTableSize}, b.getI32Type()),
+          spec.staticTables);
+      tables = memref::CastOp::create(
+          b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI32Type()),
+          global);
+    }
+
+    auto loop = scf::ForOp::create(b, loc, begin, end, idx(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value w = loop.getInductionVar();
+    Value headRow = arith::DivUIOp::create(b, loc, w, numQueryBlocks);
+    queryBlock = arith::RemUIOp::create(b, loc, w, numQueryBlocks);
+    Value bIndex = arith::DivUIOp::create(b, loc, headRow, heads);
+    Value h = arith::RemUIOp::create(b, loc, headRow, heads);
+    Value hk = arith::DivUIOp::create(b, loc, h, group);
+    queryBase = mul(mul(add(mul(bIndex, heads), h), nq), headDim);
+    keyBase = mul(mul(add(mul(bIndex, kvHeads), hk), nk), headDim);
+    firstRow = mul(queryBlock, idx(spec.tileQ));
+    rows = arith::MinUIOp::create(b, loc, idx(spec.tileQ), sub(nq, firstRow));
+    firstPosition = add(positionOffset, firstRow);
+
+    loadQueryTile();
+    initializeState();
+    if (spec.banded)
+      visitBandedBlocks();
+    else
+      visitTableBlocks();
+    storeOutput();
+  }
+
+  /// The number of int32 entries of the static tables (set by the caller).
+  int64_t staticTableSize = 0;
+
+private:
+  //===--------------------------------------------------------------------===//
+  // Small helpers
+  //===--------------------------------------------------------------------===//
+
+  Value idx(int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value minIndex(Value x, Value y) {
+    return arith::MinSIOp::create(b, loc, x, y);
+  }
+  Value splat(double value) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(value)));
+  }
+  Value negInf() { return splat(-std::numeric_limits<double>::infinity()); }
+  Value load(Value buffer, ValueRange indices) {
+    return vector::LoadOp::create(b, loc, vecType, buffer, indices);
+  }
+  void store(Value value, Value buffer, ValueRange indices) {
+    vector::StoreOp::create(b, loc, value, buffer, indices);
+  }
+  Value scratch(ArrayRef<int64_t> shape) {
+    return memref::AllocaOp::create(b, loc, MemRefType::get(shape, f32),
+                                    b.getI64IntegerAttr(64));
+  }
+
+  /// A loop [lo, hi) step `step` whose body `body(iv, iterArgs)` returns the
+  /// next iteration values; returns the final values.
+  SmallVector<Value>
+  loop(Value lo, Value hi, int64_t step, ValueRange inits,
+       function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto forOp = scf::ForOp::create(
+        b, loc, lo, hi, idx(step), inits,
+        [&](OpBuilder &, Location, Value iv, ValueRange iterArgs) {
+          SmallVector<Value> next = body(iv, iterArgs);
+          scf::YieldOp::create(b, loc, next);
+        });
+    return SmallVector<Value>(forOp.getResults());
+  }
+
+  void allocateBuffers() {
+    queryTile = scratch({spec.headDim, spec.tileQ});
+    scoreTile = scratch({spec.tileK, spec.tileQ});
+    accumulator = scratch({spec.headDim, spec.tileQ});
+    runningMax = scratch({spec.tileQ});
+    runningSum = scratch({spec.tileQ});
+    rescale = scratch({spec.tileQ});
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Steps
+  //===--------------------------------------------------------------------===//
+
+  /// QT[d][i] = scale * Q[i0 + i][d], zero for rows past Nq.
+  void loadQueryTile() {
+    Value lastRow = sub(nq, idx(1));
+    Value scale =
+        arith::ConstantOp::create(b, loc, b.getF32FloatAttr(spec.scale));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+    loop(idx(0), idx(spec.tileQ), 1, {}, [&](Value i, ValueRange) {
+      Value inside =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i, rows);
+      Value row = minIndex(add(firstRow, i), lastRow);
+      Value rowBase = add(queryBase, mul(row, headDim));
+      loop(idx(0), headDim, 1, {}, [&](Value d, ValueRange) {
+        Value x =
+            memref::LoadOp::create(b, loc, q, ValueRange{add(rowBase, d)});
+        Value scaled = arith::MulFOp::create(b, loc, x, scale);
+        Value value = arith::SelectOp::create(b, loc, inside, scaled, zero);
+        memref::StoreOp::create(b, loc, value, queryTile, ValueRange{d, i});
+        return SmallVector<Value>{};
+      });
+      return SmallVector<Value>{};
+    });
+  }
+
+  void initializeState() {
+    Value zero = splat(0.0), minusInf = negInf();
+    for (int64_t c = 0; c < numVectors; ++c) {
+      store(minusInf, runningMax, {idx(c * spec.lanes)});
+      store(zero, runningSum, {idx(c * spec.lanes)});
+    }
+    loop(idx(0), headDim, 1, {}, [&](Value d, ValueRange) {
+      for (int64_t c = 0; c < numVectors; ++c)
+        store(zero, accumulator, {d, idx(c * spec.lanes)});
+      return SmallVector<Value>{};
+    });
+  }
+
+  /// Banded patterns: the key blocks covering the closed-form bounds, the
+  /// partial edges masked and the full middle not (BlockSchedule.cpp
+  /// computes the same numbers on the host).
+  void visitBandedBlocks() {
+    Value lastPosition = add(firstPosition, rows);
+    KeyBoundValues bounds = *spec.pattern.buildKeyBounds(b, loc, firstPosition,
+                                                         lastPosition, nq, nk);
+    Value tk = idx(spec.tileK);
+    Value first = arith::DivUIOp::create(b, loc, bounds.begin, tk);
+    Value last = arith::CeilDivUIOp::create(b, loc, bounds.end, tk);
+    Value fullFirst = arith::MinUIOp::create(
+        b, loc,
+        arith::MaxUIOp::create(
+            b, loc, arith::CeilDivUIOp::create(b, loc, bounds.fullBegin, tk),
+            first),
+        last);
+    Value fullLast = arith::MaxUIOp::create(
+        b, loc, fullFirst,
+        arith::MinUIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, bounds.fullEnd, tk), last));
+    auto visit = [&](Value lo, Value hi, bool masked) {
+      loop(lo, hi, 1, {}, [&](Value kb, ValueRange) {
+        processKeyBlock(kb, masked);
+        return SmallVector<Value>{};
+      });
+    };
+    visit(first, fullFirst, /*masked=*/true);
+    visit(fullFirst, fullLast, /*masked=*/false);
+    visit(fullLast, last, /*masked=*/true);
+  }
+
+  /// Irregular patterns: the blocks listed in the schedule tables.
+  void visitTableBlocks() {
+    // The offsets of attn/Support/BlockTableLayout.h, with run-time block
+    // counts.
+    Value rowStart = mul(queryBlock, numKeyBlocks);
+    Value numQueryBlocks =
+        arith::CeilDivUIOp::create(b, loc, nq, idx(spec.tileQ));
+    Value partialIndex = numQueryBlocks;
+    Value fullNum = add(numQueryBlocks, mul(numQueryBlocks, numKeyBlocks));
+    Value fullIndex = add(fullNum, numQueryBlocks);
+    auto readIndex = [&](Value at) -> Value {
+      Value raw = memref::LoadOp::create(b, loc, tables, ValueRange{at});
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+    };
+    auto visit = [&](Value countAt, Value listAt, bool masked) {
+      Value count = readIndex(countAt);
+      loop(idx(0), count, 1, {}, [&](Value t, ValueRange) {
+        processKeyBlock(readIndex(add(listAt, t)), masked);
+        return SmallVector<Value>{};
+      });
+    };
+    visit(queryBlock, add(partialIndex, rowStart), /*masked=*/true);
+    visit(add(fullNum, queryBlock), add(fullIndex, rowStart),
+          /*masked=*/false);
+  }
+
+  /// One key block: scores, online softmax update, accumulation.
+  void processKeyBlock(Value kb, bool masked) {
+    Value firstKey = mul(kb, idx(spec.tileK));
+    computeScores(firstKey, masked);
+    updateSoftmax();
+    accumulate(firstKey);
+  }
+
+  /// ST[j][:] = K[j0 + j] . QT, masked; 4 key rows at a time.
+  void computeScores(Value firstKey, bool masked) {
+    Value lastKey = sub(nk, idx(1));
+    SmallVector<Value> lanePositions;
+    if (masked) {
+      // Query position of every lane: p0 + c * W + lane.
+      SmallVector<APInt> iota;
+      for (int64_t lane = 0; lane < spec.lanes; ++lane)
+        iota.push_back(APInt(64, lane));
+      auto indexVec = VectorType::get({spec.lanes}, b.getIndexType());
+      Value laneIds = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(indexVec, ArrayRef<APInt>(iota)));
+      for (int64_t c = 0; c < numVectors; ++c) {
+        Value base = vector::BroadcastOp::create(
+            b, loc, indexVec, add(firstPosition, idx(c * spec.lanes)));
+        lanePositions.push_back(arith::AddIOp::create(b, loc, base, laneIds));
+      }
+    }
+    loop(idx(0), idx(spec.tileK), kMicroRows, {}, [&](Value jg, ValueRange) {
+      SmallVector<Value> keyRows;
+      for (int64_t r = 0; r < kMicroRows; ++r) {
+        Value key = minIndex(add(firstKey, add(jg, idx(r))), lastKey);
+        keyRows.push_back(add(keyBase, mul(key, headDim)));
+      }
+      SmallVector<Value> zeros(kMicroRows * numVectors, splat(0.0));
+      SmallVector<Value> acc =
+          loop(idx(0), headDim, 1, zeros, [&](Value d, ValueRange accs) {
+            SmallVector<Value> queries, next(accs);
+            for (int64_t c = 0; c < numVectors; ++c)
+              queries.push_back(load(queryTile, {d, idx(c * spec.lanes)}));
+            for (int64_t r = 0; r < kMicroRows; ++r) {
+              Value key = memref::LoadOp::create(
+                  b, loc, k, ValueRange{add(keyRows[r], d)});
+              Value broadcast =
+                  vector::BroadcastOp::create(b, loc, vecType, key);
+              for (int64_t c = 0; c < numVectors; ++c) {
+                Value &a = next[r * numVectors + c];
+                a = vector::FMAOp::create(b, loc, broadcast, queries[c], a);
+              }
+            }
+            return next;
+          });
+      Value minusInf = negInf();
+      for (int64_t r = 0; r < kMicroRows; ++r) {
+        Value row = add(jg, idx(r));
+        Value key = add(firstKey, row);
+        Value valid =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, key, nk);
+        for (int64_t c = 0; c < numVectors; ++c) {
+          Value score = acc[r * numVectors + c];
+          if (masked) {
+            Value kept = buildMaskPredicate(spec.pattern, b, loc,
+                                            lanePositions[c], key, nq, nk);
+            score = arith::SelectOp::create(b, loc, kept, score, minusInf);
+          }
+          score = arith::SelectOp::create(b, loc, valid, score, minusInf);
+          store(score, scoreTile, {row, idx(c * spec.lanes)});
+        }
+      }
+      return SmallVector<Value>{};
+    });
+  }
+
+  /// m, l and ST become the online-softmax state and probabilities; the
+  /// rescale factors alpha go to `rescale` for accumulate().
+  void updateSoftmax() {
+    Value minusInf = negInf(), zero = splat(0.0);
+    for (int64_t c = 0; c < numVectors; ++c) {
+      Value lane = idx(c * spec.lanes);
+      Value blockMax =
+          loop(idx(0), idx(spec.tileK), 1, {minusInf},
+               [&](Value j, ValueRange max) -> SmallVector<Value> {
+                 Value s = load(scoreTile, {j, lane});
+                 return {arith::MaxNumFOp::create(b, loc, max[0], s)};
+               })[0];
+      Value oldMax = load(runningMax, {lane});
+      Value newMax = arith::MaxNumFOp::create(b, loc, oldMax, blockMax);
+      Value stillMasked = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OEQ, newMax, minusInf);
+      Value safeMax =
+          arith::SelectOp::create(b, loc, stillMasked, zero, newMax);
+      Value alpha = math::ExpOp::create(
+          b, loc, arith::SubFOp::create(b, loc, oldMax, safeMax));
+      Value blockSum =
+          loop(idx(0), idx(spec.tileK), 1, {zero},
+               [&](Value j, ValueRange sum) -> SmallVector<Value> {
+                 Value s = load(scoreTile, {j, lane});
+                 Value p = math::ExpOp::create(
+                     b, loc, arith::SubFOp::create(b, loc, s, safeMax));
+                 store(p, scoreTile, {j, lane});
+                 return {arith::AddFOp::create(b, loc, sum[0], p)};
+               })[0];
+      Value oldSum = load(runningSum, {lane});
+      Value newSum = vector::FMAOp::create(b, loc, oldSum, alpha, blockSum);
+      store(newSum, runningSum, {lane});
+      store(newMax, runningMax, {lane});
+      store(alpha, rescale, {lane});
+    }
+  }
+
+  /// OT[d][:] = OT[d][:] * alpha + sum_j V[j0 + j][d] * ST[j][:], 4 rows of
+  /// OT at a time, then the remaining D mod 4 rows.
+  void accumulate(Value firstKey) {
+    SmallVector<Value> alphas;
+    for (int64_t c = 0; c < numVectors; ++c)
+      alphas.push_back(load(rescale, {idx(c * spec.lanes)}));
+    int64_t mainRows = spec.headDim - spec.headDim % kMicroRows;
+    accumulateRows(firstKey, alphas, 0, mainRows, kMicroRows);
+    if (mainRows < spec.headDim)
+      accumulateRows(firstKey, alphas, mainRows, spec.headDim,
+                     spec.headDim - mainRows);
+  }
+
+  void accumulateRows(Value firstKey, ArrayRef<Value> alphas, int64_t from,
+                      int64_t to, int64_t rowsPerStep) {
+    Value lastKey = sub(nk, idx(1));
+    loop(idx(from), idx(to), rowsPerStep, {}, [&](Value dg, ValueRange) {
+      SmallVector<Value> init;
+      for (int64_t r = 0; r < rowsPerStep; ++r)
+        for (int64_t c = 0; c < numVectors; ++c) {
+          Value o = load(accumulator, {add(dg, idx(r)), idx(c * spec.lanes)});
+          init.push_back(arith::MulFOp::create(b, loc, o, alphas[c]));
+        }
+      SmallVector<Value> acc =
+          loop(idx(0), idx(spec.tileK), 1, init, [&](Value j, ValueRange accs) {
+            SmallVector<Value> probs, next(accs);
+            for (int64_t c = 0; c < numVectors; ++c)
+              probs.push_back(load(scoreTile, {j, idx(c * spec.lanes)}));
+            Value key = minIndex(add(firstKey, j), lastKey);
+            Value rowBase = add(add(keyBase, mul(key, headDim)), dg);
+            for (int64_t r = 0; r < rowsPerStep; ++r) {
+              Value value = memref::LoadOp::create(
+                  b, loc, v, ValueRange{add(rowBase, idx(r))});
+              Value broadcast =
+                  vector::BroadcastOp::create(b, loc, vecType, value);
+              for (int64_t c = 0; c < numVectors; ++c) {
+                Value &a = next[r * numVectors + c];
+                a = vector::FMAOp::create(b, loc, broadcast, probs[c], a);
+              }
+            }
+            return next;
+          });
+      for (int64_t r = 0; r < rowsPerStep; ++r)
+        for (int64_t c = 0; c < numVectors; ++c)
+          store(acc[r * numVectors + c], accumulator,
+                {add(dg, idx(r)), idx(c * spec.lanes)});
+      return SmallVector<Value>{};
+    });
+  }
+
+  /// O[i0 + i][d] = OT[d][i] / l[i], 0 where l = 0.
+  void storeOutput() {
+    Value zero = splat(0.0), one = splat(1.0);
+    for (int64_t c = 0; c < numVectors; ++c) {
+      Value lane = idx(c * spec.lanes);
+      Value sum = load(runningSum, {lane});
+      Value empty =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum, zero);
+      Value inverse = arith::SelectOp::create(
+          b, loc, empty, zero, arith::DivFOp::create(b, loc, one, sum));
+      store(inverse, runningSum, {lane});
+    }
+    loop(idx(0), rows, 1, {}, [&](Value i, ValueRange) {
+      Value inverse = memref::LoadOp::create(b, loc, runningSum, ValueRange{i});
+      Value rowBase = add(queryBase, mul(add(firstRow, i), headDim));
+      loop(idx(0), headDim, 1, {}, [&](Value d, ValueRange) {
+        Value o = memref::LoadOp::create(b, loc, accumulator, ValueRange{d, i});
+        Value scaled = arith::MulFOp::create(b, loc, o, inverse);
+        memref::StoreOp::create(b, loc, scaled, out,
+                                ValueRange{add(rowBase, d)});
+        return SmallVector<Value>{};
+      });
+      return SmallVector<Value>{};
+    });
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const KernelSpec &spec;
+  Type f32;
+  VectorType vecType;
+  int64_t numVectors;
+
+  // Arguments.
+  Value q, k, v, out, tables, batch, heads, kvHeads, nq, nk, begin, end;
+  // Loop-invariant values and scratch buffers.
+  Value numKeyBlocks, positionOffset, headDim;
+  Value queryTile, scoreTile, accumulator, runningMax, runningSum, rescale;
+  // Per work item.
+  Value queryBlock, queryBase, keyBase, firstRow, rows, firstPosition;
+};
+
+struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> kernels;
+    module.walk([&](func::FuncOp func) {
+      if (!func.getBody().empty() && !func.getOps<AttentionOp>().empty())
+        kernels.push_back(func);
+    });
+    for (func::FuncOp func : kernels)
+      if (failed(lower(module, func)))
+        return signalPassFailure();
+  }
+
+  /// The single attn.attention of `func` on its three arguments, or an error.
+  FailureOr<AttentionOp> kernelOp(func::FuncOp func) {
+    Block &body = func.getBody().front();
+    auto fail = [&](const Twine &why) {
+      return func.emitError()
+             << "attn-tile: @" << func.getSymName() << " " << why;
+    };
+    if (func.getNumArguments() != 3 || body.getOperations().size() != 2)
+      return fail("must hold exactly one attn.attention on its three "
+                  "arguments and return it (run attn-fuse first)");
+    auto op = dyn_cast<AttentionOp>(body.front());
+    auto ret = dyn_cast<func::ReturnOp>(body.back());
+    if (!op || !ret || ret.getNumOperands() != 1 ||
+        ret.getOperand(0) != op.getResult() ||
+        op.getQ() != func.getArgument(0) || op.getK() != func.getArgument(1) ||
+        op.getV() != func.getArgument(2))
+      return fail("must hold exactly one attn.attention on its three "
+                  "arguments and return it (run attn-fuse first)");
+    Type element = op.getQ().getType().getElementType();
+    if (!element.isF32()) {
+      std::string name;
+      llvm::raw_string_ostream(name) << element;
+      return fail("uses " + name + "; the CPU kernels support f32 only");
+    }
+    if (!op.getScheduleAttr())
+      return fail("has no block schedule (run attn-sparsify first)");
+    return op;
+  }
+
+  LogicalResult lower(ModuleOp module, func::FuncOp func) {
+    FailureOr<AttentionOp> maybeOp = kernelOp(func);
+    if (failed(maybeOp))
+      return failure();
+    AttentionOp op = *maybeOp;
+    ScheduleAttr schedule = op.getScheduleAttr();
+    if (vectorWidth < 1 || schedule.getTileQ() % vectorWidth != 0 ||
+        schedule.getTileK() % kMicroRows != 0)
+      return op.emitError() << "attn-tile: tile_q (" << schedule.getTileQ()
+                            << ") must be a multiple of the vector width ("
+                            << vectorWidth << ") and tile_k ("
+                            << schedule.getTileK() << ") of " << kMicroRows;
+
+    KernelSpec spec{schedule.getTileQ(),
+                    schedule.getTileK(),
+                    vectorWidth,
+                    op.getQ().getType().getDimSize(3),
+                    op.getEffectiveScale(),
+                    op.getEffectivePattern(),
+                    schedule.isBanded(),
+                    nullptr};
+    MLIRContext *ctx = &getContext();
+    OpBuilder b(ctx);
+    Location loc = func.getLoc();
+    std::string name = func.getSymName().str();
+    int64_t tableSize = 0;
+    b.setInsertionPoint(func);
+    if (DenseI32ArrayAttr tables = schedule.getTables()) {
+      tableSize = tables.size();
+      auto type = MemRefType::get({tableSize}, b.getI32Type());
+      auto values = DenseElementsAttr::get(
+          RankedTensorType::get({tableSize}, b.getI32Type()),
+          tables.asArrayRef());
+      std::string globalName = name + ".tables";
+      memref::GlobalOp::create(b, loc, globalName, b.getStringAttr("private"),
+                               type, values,
+                               /*constant=*/true, /*alignment=*/nullptr);
+      spec.staticTables = FlatSymbolRefAttr::get(ctx, globalName);
+    }
+
+    auto f32Buffer = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
+    auto i32Buffer = MemRefType::get({ShapedType::kDynamic}, b.getI32Type());
+    Type indexType = b.getIndexType();
+    SmallVector<Type> inputs = {f32Buffer, f32Buffer, f32Buffer, f32Buffer,
+                                i32Buffer};
+    inputs.append(7, indexType);
+    auto kernel = func::FuncOp::create(b, loc, name + ".kernel",
+                                       b.getFunctionType(inputs, {}));
+    kernel->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+    kernel->setAttr("attn.signature", TypeAttr::get(func.getFunctionType()));
+    std::string kind = !spec.banded && !spec.staticTables ? "tables"
+                       : spec.banded                      ? "banded"
+                                                          : "static_tables";
+    kernel->setAttr(
+        "attn.kernel",
+        b.getDictionaryAttr(
+            {b.getNamedAttr("head_dim", b.getI64IntegerAttr(spec.headDim)),
+             b.getNamedAttr("tile_q", b.getI64IntegerAttr(spec.tileQ)),
+             b.getNamedAttr("tile_k", b.getI64IntegerAttr(spec.tileK)),
+             b.getNamedAttr("vector_width", b.getI64IntegerAttr(spec.lanes)),
+             b.getNamedAttr("schedule", b.getStringAttr(kind)),
+             b.getNamedAttr("pattern", spec.pattern)}));
+
+    Block *entry = kernel.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    KernelBuilder builder(b, loc, spec, entry);
+    builder.staticTableSize = tableSize;
+    builder.build();
+    func::ReturnOp::create(b, loc);
+
+    func.erase();
+    kernel.setSymName(name);
+    return success();
+  }
+};
+} // namespace

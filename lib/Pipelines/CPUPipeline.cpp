@@ -1,0 +1,96 @@
+//===- CPUPipeline.cpp - attn-cpu-pipeline --------------------------------===//
+
+#include "attn/Pipelines/Pipelines.h"
+
+#include "attn/Dialect/Attn/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+FailureOr<int64_t> mlir::attn::vectorWidthForCPU(StringRef cpu) {
+  if (cpu == "host") {
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    return features.lookup("avx512f") ? 16 : 8;
+  }
+  llvm::InitializeNativeTarget();
+  std::string triple = llvm::sys::getDefaultTargetTriple();
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
+  if (!target)
+    return failure();
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(llvm::Triple(triple), cpu, ""));
+  if (!info || !info->isCPUStringValid(cpu))
+    return failure();
+  return info->checkFeatures("+avx512f") ? 16 : 8;
+}
+
+void mlir::attn::buildAttnCPUKernelPasses(OpPassManager &pm,
+                                          const AttnCPUPipelineOptions &options,
+                                          int64_t vectorWidth) {
+  pm.addPass(createAttnFusePass());
+  pm.addPass(createCanonicalizerPass());
+  AttnSparsifyPassOptions sparsify;
+  sparsify.tileQ = options.tileQ > 0 ? int64_t(options.tileQ) : 4 * vectorWidth;
+  sparsify.tileK = options.tileK;
+  pm.addPass(createAttnSparsifyPass(sparsify));
+  AttnTilePassOptions tile;
+  tile.vectorWidth = vectorWidth;
+  pm.addPass(createAttnTilePass(tile));
+}
+
+void mlir::attn::buildAttnCPULoweringPasses(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createAttnApproximateMathPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+LogicalResult
+mlir::attn::buildAttnCPUPipeline(OpPassManager &pm,
+                                 const AttnCPUPipelineOptions &options) {
+  int64_t width = options.vectorWidth;
+  if (width <= 0) {
+    FailureOr<int64_t> detected = vectorWidthForCPU(options.cpu);
+    if (failed(detected))
+      return failure();
+    width = *detected;
+  }
+  buildAttnCPUKernelPasses(pm, options, width);
+  buildAttnCPULoweringPasses(pm);
+  return success();
+}
+
+void mlir::attn::registerAttnPipelines() {
+  PassPipelineRegistration<AttnCPUPipelineOptions>(
+      "attn-cpu-pipeline",
+      "Compile attn functions to vectorized CPU kernels in the LLVM dialect",
+      [](OpPassManager &pm, const AttnCPUPipelineOptions &options) {
+        if (failed(buildAttnCPUPipeline(pm, options)))
+          llvm::errs() << "attn-cpu-pipeline: unknown cpu '" << options.cpu
+                       << "'\n";
+      });
+}

@@ -1,0 +1,40 @@
+//===- KernelTestUtils.cpp - run a kernel against the reference -----------===//
+
+#include "KernelTestUtils.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+double ::attn::testing::KernelTest::relativeError(JitKernel &kernel,
+                                                  const std::string &source,
+                                                  const std::string &name,
+                                                  AttentionShape shape,
+                                                  double range) {
+  std::string error;
+  EXPECT_TRUE(succeeded(kernel.checkShape(shape, error))) << error;
+  reference::Tensor q =
+      randomTensor({shape.batch, shape.heads, shape.nq, shape.headDim}, range);
+  reference::Tensor k = randomTensor(
+      {shape.batch, shape.kvHeads, shape.nk, shape.headDim}, range);
+  reference::Tensor v =
+      randomTensor({shape.batch, shape.kvHeads, shape.nk, shape.headDim});
+  auto toFloat = [](const reference::Tensor &t) {
+    return std::vector<float>(t.data.begin(), t.data.end());
+  };
+  std::vector<float> qf = toFloat(q), kf = toFloat(k), vf = toFloat(v);
+  std::vector<float> out(qf.size(), -12345.0f);
+  kernel.run(qf.data(), kf.data(), vf.data(), out.data(), shape, pool);
+
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
+  auto func = module->lookupSymbol<func::FuncOp>(name);
+  FailureOr<reference::Tensor> expected =
+      reference::evaluate(func, {q, k, v}, error);
+  EXPECT_TRUE(succeeded(expected)) << error;
+  if (failed(expected))
+    return 1e9;
+  reference::Tensor actual(expected->shape);
+  actual.data.assign(out.begin(), out.end());
+  return reference::relativeError(actual, *expected);
+}
