@@ -5,6 +5,7 @@
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -52,6 +53,9 @@ void mlir::attn::buildAttnCPUKernelPasses(OpPassManager &pm,
 }
 
 void mlir::attn::buildAttnCPULoweringPasses(OpPassManager &pm) {
+  // Patterns' predicates may read constant tables (tensor.extract of an
+  // arith.constant): those become memref globals.
+  pm.addPass(bufferization::createOneShotBufferizePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createAttnApproximateMathPass());

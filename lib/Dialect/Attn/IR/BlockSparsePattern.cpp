@@ -65,7 +65,23 @@ bool BlockSparseAttr::contains(int64_t p, int64_t j, int64_t, int64_t) const {
 }
 
 Value BlockSparseAttr::buildPredicate(OpBuilder &builder, Location loc, Value p,
-                                      Value j, Value, Value) const {
+                                      Value j, Value nq, Value nk) const {
+  if (auto type = llvm::dyn_cast<VectorType>(p.getType())) {
+    // The layout lookup is a scalar load: evaluate lane by lane.
+    Value result = arith::ConstantOp::create(
+        builder, loc,
+        DenseElementsAttr::get(
+            VectorType::get(type.getShape(), builder.getI1Type()), false));
+    for (int64_t lane = 0; lane < type.getNumElements(); ++lane) {
+      auto extract = [&](Value v) -> Value {
+        return vector::ExtractOp::create(builder, loc, v, lane);
+      };
+      Value kept = buildPredicate(builder, loc, extract(p), extract(j),
+                                  extract(nq), extract(nk));
+      result = vector::InsertOp::create(builder, loc, kept, result, lane);
+    }
+    return result;
+  }
   PredicateBuilder pb(builder, loc, p.getType());
   int64_t m = getLayoutSize();
   Value qb = pb.floorDiv(p, getBlock());

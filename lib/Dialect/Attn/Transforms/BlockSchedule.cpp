@@ -39,7 +39,11 @@ VisitedBlocks mlir::attn::scheduleQueryBlock(MaskPatternAttrInterface pattern,
   }
   for (int64_t kb = 0, nkb = ceilDiv(nk, tileK); kb < nkb; ++kb) {
     Tile tile{p0, p1, kb * tileK, std::min((kb + 1) * tileK, nk)};
-    switch (pattern.classifyTile(tile, nq, nk)) {
+    BlockKind kind = pattern.classifyTile(tile, nq, nk);
+    // A block cut short by Nk needs the key-range check of partial blocks.
+    if (kind == BlockKind::Full && tile.j1 - tile.j0 < tileK)
+      kind = BlockKind::Partial;
+    switch (kind) {
     case BlockKind::Empty:
       break;
     case BlockKind::Partial:

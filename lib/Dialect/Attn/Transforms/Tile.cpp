@@ -150,6 +150,10 @@ private:
         b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(value)));
   }
   Value negInf() { return splat(-std::numeric_limits<double>::infinity()); }
+  /// max without NaN fix-ups: scores are never NaN for finite inputs.
+  Value maxOf(Value x, Value y) {
+    return arith::MaxNumFOp::create(b, loc, x, y, arith::FastMathFlags::nnan);
+  }
   Value load(Value buffer, ValueRange indices) {
     return vector::LoadOp::create(b, loc, vecType, buffer, indices);
   }
@@ -284,13 +288,16 @@ private:
   /// One key block: scores, online softmax update, accumulation.
   void processKeyBlock(Value kb, bool masked) {
     Value firstKey = mul(kb, idx(spec.tileK));
-    computeScores(firstKey, masked);
-    updateSoftmax();
+    SmallVector<Value> blockMax = computeScores(firstKey, masked);
+    updateSoftmax(blockMax);
     accumulate(firstKey);
   }
 
-  /// ST[j][:] = K[j0 + j] . QT, masked; 4 key rows at a time.
-  void computeScores(Value firstKey, bool masked) {
+  /// ST[j][:] = K[j0 + j] . QT, masked; 4 key rows at a time. Returns the
+  /// block's max over keys, per query lane. Keys past Nk (the last block)
+  /// only occur in masked blocks: attn-sparsify never lists that block as
+  /// full.
+  SmallVector<Value> computeScores(Value firstKey, bool masked) {
     Value lastKey = sub(nk, idx(1));
     SmallVector<Value> lanePositions;
     if (masked) {
@@ -307,65 +314,66 @@ private:
         lanePositions.push_back(arith::AddIOp::create(b, loc, base, laneIds));
       }
     }
-    loop(idx(0), idx(spec.tileK), kMicroRows, {}, [&](Value jg, ValueRange) {
-      SmallVector<Value> keyRows;
-      for (int64_t r = 0; r < kMicroRows; ++r) {
-        Value key = minIndex(add(firstKey, add(jg, idx(r))), lastKey);
-        keyRows.push_back(add(keyBase, mul(key, headDim)));
-      }
-      SmallVector<Value> zeros(kMicroRows * numVectors, splat(0.0));
-      SmallVector<Value> acc =
-          loop(idx(0), headDim, 1, zeros, [&](Value d, ValueRange accs) {
-            SmallVector<Value> queries, next(accs);
-            for (int64_t c = 0; c < numVectors; ++c)
-              queries.push_back(load(queryTile, {d, idx(c * spec.lanes)}));
-            for (int64_t r = 0; r < kMicroRows; ++r) {
-              Value key = memref::LoadOp::create(
-                  b, loc, k, ValueRange{add(keyRows[r], d)});
-              Value broadcast =
-                  vector::BroadcastOp::create(b, loc, vecType, key);
-              for (int64_t c = 0; c < numVectors; ++c) {
-                Value &a = next[r * numVectors + c];
-                a = vector::FMAOp::create(b, loc, broadcast, queries[c], a);
-              }
-            }
-            return next;
-          });
-      Value minusInf = negInf();
-      for (int64_t r = 0; r < kMicroRows; ++r) {
-        Value row = add(jg, idx(r));
-        Value key = add(firstKey, row);
-        Value valid =
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, key, nk);
-        for (int64_t c = 0; c < numVectors; ++c) {
-          Value score = acc[r * numVectors + c];
-          if (masked) {
-            Value kept = buildMaskPredicate(spec.pattern, b, loc,
-                                            lanePositions[c], key, nq, nk);
-            score = arith::SelectOp::create(b, loc, kept, score, minusInf);
+    SmallVector<Value> initialMax(numVectors, negInf());
+    return loop(
+        idx(0), idx(spec.tileK), kMicroRows, initialMax,
+        [&](Value jg, ValueRange maxSoFar) {
+          SmallVector<Value> blockMax(maxSoFar);
+          SmallVector<Value> keyRows;
+          for (int64_t r = 0; r < kMicroRows; ++r) {
+            Value key = minIndex(add(firstKey, add(jg, idx(r))), lastKey);
+            keyRows.push_back(add(keyBase, mul(key, headDim)));
           }
-          score = arith::SelectOp::create(b, loc, valid, score, minusInf);
-          store(score, scoreTile, {row, idx(c * spec.lanes)});
-        }
-      }
-      return SmallVector<Value>{};
-    });
+          SmallVector<Value> zeros(kMicroRows * numVectors, splat(0.0));
+          SmallVector<Value> acc =
+              loop(idx(0), headDim, 1, zeros, [&](Value d, ValueRange accs) {
+                SmallVector<Value> queries, next(accs);
+                for (int64_t c = 0; c < numVectors; ++c)
+                  queries.push_back(load(queryTile, {d, idx(c * spec.lanes)}));
+                for (int64_t r = 0; r < kMicroRows; ++r) {
+                  Value key = memref::LoadOp::create(
+                      b, loc, k, ValueRange{add(keyRows[r], d)});
+                  Value broadcast =
+                      vector::BroadcastOp::create(b, loc, vecType, key);
+                  for (int64_t c = 0; c < numVectors; ++c) {
+                    Value &a = next[r * numVectors + c];
+                    a = vector::FMAOp::create(b, loc, broadcast, queries[c], a);
+                  }
+                }
+                return next;
+              });
+          Value minusInf = negInf();
+          for (int64_t r = 0; r < kMicroRows; ++r) {
+            Value row = add(jg, idx(r));
+            Value key = add(firstKey, row);
+            Value valid;
+            if (masked)
+              valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            key, nk);
+            for (int64_t c = 0; c < numVectors; ++c) {
+              Value score = acc[r * numVectors + c];
+              if (masked) {
+                Value kept = buildMaskPredicate(spec.pattern, b, loc,
+                                                lanePositions[c], key, nq, nk);
+                score = arith::SelectOp::create(b, loc, kept, score, minusInf);
+                score = arith::SelectOp::create(b, loc, valid, score, minusInf);
+              }
+              store(score, scoreTile, {row, idx(c * spec.lanes)});
+              blockMax[c] = maxOf(blockMax[c], score);
+            }
+          }
+          return blockMax;
+        });
   }
 
   /// m, l and ST become the online-softmax state and probabilities; the
   /// rescale factors alpha go to `rescale` for accumulate().
-  void updateSoftmax() {
+  void updateSoftmax(ArrayRef<Value> blockMax) {
     Value minusInf = negInf(), zero = splat(0.0);
     for (int64_t c = 0; c < numVectors; ++c) {
       Value lane = idx(c * spec.lanes);
-      Value blockMax =
-          loop(idx(0), idx(spec.tileK), 1, {minusInf},
-               [&](Value j, ValueRange max) -> SmallVector<Value> {
-                 Value s = load(scoreTile, {j, lane});
-                 return {arith::MaxNumFOp::create(b, loc, max[0], s)};
-               })[0];
       Value oldMax = load(runningMax, {lane});
-      Value newMax = arith::MaxNumFOp::create(b, loc, oldMax, blockMax);
+      Value newMax = maxOf(oldMax, blockMax[c]);
       Value stillMasked = arith::CmpFOp::create(
           b, loc, arith::CmpFPredicate::OEQ, newMax, minusInf);
       Value safeMax =

@@ -28,7 +28,8 @@ struct VisitedBlocks {
 };
 
 /// The key blocks query block `qb` visits, banded or from tile
-/// classification.
+/// classification. A key block cut short by Nk is never full: the kernel
+/// checks the key range in partial blocks only.
 VisitedBlocks scheduleQueryBlock(MaskPatternAttrInterface pattern, bool banded,
                                  int64_t nq, int64_t nk, int64_t tileQ,
                                  int64_t tileK, int64_t qb);
