@@ -9,12 +9,8 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/MC/MCSubtargetInfo.h"
-#include "llvm/MC/TargetRegistry.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/Triple.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -24,19 +20,32 @@ FailureOr<int64_t> mlir::attn::vectorWidthForCPU(StringRef cpu) {
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
     return features.lookup("avx512f") ? 16 : 8;
   }
-  llvm::InitializeNativeTarget();
-  std::string triple = llvm::sys::getDefaultTargetTriple();
-  std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
-  if (!target)
+  if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) == llvm::X86::CK_None)
     return failure();
-  std::unique_ptr<llvm::MCSubtargetInfo> info(
-      target->createMCSubtargetInfo(llvm::Triple(triple), cpu, ""));
-  if (!info || !info->isCPUStringValid(cpu))
-    return failure();
-  return info->checkFeatures("+avx512f") ? 16 : 8;
+  SmallVector<StringRef> features;
+  llvm::X86::getFeaturesForCPU(cpu, features, /*NeedPlus=*/false);
+  // Only the defining features are listed (x86-64-v4 names avx512vl, which
+  // implies avx512f).
+  bool avx512 = llvm::any_of(
+      features, [](StringRef f) { return f.starts_with("avx512"); });
+  return avx512 ? 16 : 8;
 }
+
+namespace {
+/// Stands in for a pipeline whose options are wrong: fails with `message`.
+struct InvalidPipelinePass
+    : public PassWrapper<InvalidPipelinePass, OperationPass<>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InvalidPipelinePass)
+  explicit InvalidPipelinePass(std::string message)
+      : message(std::move(message)) {}
+  StringRef getArgument() const override { return "attn-invalid-pipeline"; }
+  void runOnOperation() override {
+    emitError(getOperation()->getLoc()) << message;
+    signalPassFailure();
+  }
+  std::string message;
+};
+} // namespace
 
 void mlir::attn::buildAttnCPUKernelPasses(OpPassManager &pm,
                                           const AttnCPUPipelineOptions &options,
@@ -94,7 +103,7 @@ void mlir::attn::registerAttnPipelines() {
       "Compile attn functions to vectorized CPU kernels in the LLVM dialect",
       [](OpPassManager &pm, const AttnCPUPipelineOptions &options) {
         if (failed(buildAttnCPUPipeline(pm, options)))
-          llvm::errs() << "attn-cpu-pipeline: unknown cpu '" << options.cpu
-                       << "'\n";
+          pm.addPass(std::make_unique<InvalidPipelinePass>(
+              "attn-cpu-pipeline: unknown cpu '" + options.cpu + "'"));
       });
 }

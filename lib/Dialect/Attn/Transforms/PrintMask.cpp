@@ -33,13 +33,13 @@ struct AttnPrintMaskPass
 
   void runOnOperation() override {
     if (seqQ < 0 || seqQ > kMaxSide || seqK < 0 || seqK > kMaxSide) {
-      getOperation()->emitError()
+      emitError(getOperation()->getLoc())
           << "attn-print-mask: seq-q and seq-k must be in [0, " << kMaxSide
           << "]";
       return signalPassFailure();
     }
     if (block < 0 || block > kMaxSide) {
-      getOperation()->emitError()
+      emitError(getOperation()->getLoc())
           << "attn-print-mask: block must be in [0, " << kMaxSide << "]";
       return signalPassFailure();
     }

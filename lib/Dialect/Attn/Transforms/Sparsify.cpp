@@ -27,10 +27,10 @@ struct AttnSparsifyPass
   void runOnOperation() override {
     if (tileQ < 1 || tileQ > 4096 || tileK < 4 || tileK > 4096 ||
         tileK % 4 != 0) {
-      getOperation()->emitError()
+      emitError(getOperation()->getLoc())
           << "attn-sparsify: tile-q must be in [1, 4096] and tile-k a "
              "multiple of 4 in [4, 4096], got "
-          << tileQ << " x " << tileK;
+          << int64_t(tileQ) << " x " << int64_t(tileK);
       return signalPassFailure();
     }
     getOperation()->walk([&](AttentionOp op) {

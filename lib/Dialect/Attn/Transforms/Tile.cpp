@@ -543,7 +543,7 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         schedule.getTileK() % kMicroRows != 0)
       return op.emitError() << "attn-tile: tile_q (" << schedule.getTileQ()
                             << ") must be a multiple of the vector width ("
-                            << vectorWidth << ") and tile_k ("
+                            << int64_t(vectorWidth) << ") and tile_k ("
                             << schedule.getTileK() << ") of " << kMicroRows;
 
     KernelSpec spec{schedule.getTileQ(),

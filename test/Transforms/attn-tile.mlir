@@ -1,0 +1,77 @@
+// RUN: attn-opt %s --split-input-file --attn-tile --verify-diagnostics | FileCheck %s --enable-var-scope
+
+// A banded schedule: the kernel signature, the scratch tiles, the work-item
+// loop, and three loops over key blocks (partial edge, full middle, partial
+// edge); only the partial ones evaluate the pattern (j <= p: cmpi sle).
+// CHECK-LABEL: func.func @causal(
+//  CHECK-SAME: %[[Q:[^:]+]]: memref<?xf32>, %[[K:[^:]+]]: memref<?xf32>, %[[V:[^:]+]]: memref<?xf32>, %[[O:[^:]+]]: memref<?xf32>, %{{[^:]+}}: memref<?xi32>,
+//  CHECK-SAME: %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %[[BEGIN:[^:]+]]: index, %[[END:[^:]+]]: index)
+//  CHECK-SAME: attn.kernel = {head_dim = 32 : i64, pattern = #attn.causal, schedule = "banded", tile_k = 16 : i64, tile_q = 32 : i64, vector_width = 16 : i64}
+//  CHECK-SAME: attn.signature = (tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>) -> tensor<?x?x?x32xf32>
+//  CHECK-SAME: llvm.emit_c_interface
+//   CHECK-DAG: memref.alloca() {alignment = 64 : i64} : memref<32x32xf32>
+//   CHECK-DAG: memref.alloca() {alignment = 64 : i64} : memref<16x32xf32>
+//       CHECK: scf.for %{{.+}} = %[[BEGIN]] to %[[END]]
+// The three key-block loops of the band:
+//       CHECK: scf.for
+//       CHECK: arith.cmpi sle
+//       CHECK: vector.fma {{.*}} : vector<16xf32>
+//       CHECK: math.exp {{.*}} : vector<16xf32>
+//       CHECK: scf.for
+//   CHECK-NOT: arith.cmpi sle
+//       CHECK: math.exp
+//       CHECK: scf.for
+//       CHECK: arith.cmpi sle
+//       CHECK: return
+func.func @causal(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> tensor<?x?x?x32xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.causal) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>
+  return %o : tensor<?x?x?x32xf32>
+}
+
+// -----
+
+// A tables schedule with a static N: the tables become a constant global,
+// read for the partial and the full block lists.
+//       CHECK: memref.global "private" constant @globals.tables : memref<12xi32> = dense<[2, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-LABEL: func.func @globals(
+//  CHECK-SAME: attn.kernel = {{.*}}schedule = "static_tables"
+//       CHECK: memref.get_global @globals.tables : memref<12xi32>
+//       CHECK: memref.load {{.*}} : memref<?xi32>
+//       CHECK: memref.load {{.*}} : memref<?xi32>
+func.func @globals(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 16, tile_k = 4, kind = "tables", tables = [2, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]>} : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>
+  return %o : tensor<1x1x8x16xf32>
+}
+
+// -----
+
+// expected-error @+1 {{attn-tile: @chain must hold exactly one attn.attention on its three arguments and return it (run attn-fuse first)}}
+func.func @chain(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> tensor<?x?x?x32xf32> {
+  %o = attn.attention %q, %k, %v : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>
+  %p = attn.attention %o, %k, %v : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>
+  return %p : tensor<?x?x?x32xf32>
+}
+
+// -----
+
+// expected-error @+1 {{attn-tile: @unscheduled has no block schedule (run attn-sparsify first)}}
+func.func @unscheduled(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> tensor<?x?x?x32xf32> {
+  %o = attn.attention %q, %k, %v : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>
+  return %o : tensor<?x?x?x32xf32>
+}
+
+// -----
+
+// expected-error @+1 {{attn-tile: @half uses bf16; the CPU kernels support f32 only}}
+func.func @half(%q: tensor<?x?x?x32xbf16>, %k: tensor<?x?x?x32xbf16>, %v: tensor<?x?x?x32xbf16>) -> tensor<?x?x?x32xbf16> {
+  %o = attn.attention %q, %k, %v {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xbf16>, tensor<?x?x?x32xbf16>, tensor<?x?x?x32xbf16> -> tensor<?x?x?x32xbf16>
+  return %o : tensor<?x?x?x32xbf16>
+}
+
+// -----
+
+func.func @odd_tile(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> tensor<?x?x?x32xf32> {
+  // expected-error @+1 {{attn-tile: tile_q (24) must be a multiple of the vector width (16) and tile_k (16) of 4}}
+  %o = attn.attention %q, %k, %v {schedule = #attn.schedule<tile_q = 24, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>
+  return %o : tensor<?x?x?x32xf32>
+}
