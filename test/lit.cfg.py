@@ -21,6 +21,18 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["attn-opt"], tool_dirs)
+llvm_config.add_tool_substitutions(["attn-opt", "attn-run"], tool_dirs)
+
+# attn-run tests make and check .npy files with NumPy (python3-numpy, which
+# cmake/install-deps.sh installs for Debian's /usr/bin/python3).
+import subprocess
+numpy_python = "/usr/bin/python3"
+try:
+    subprocess.run([numpy_python, "-c", "import numpy"], check=True,
+                   capture_output=True)
+    config.available_features.add("numpy")
+except (OSError, subprocess.CalledProcessError):
+    pass
+config.substitutions.append(("%python", numpy_python))
 llvm_config.with_environment("PATH", config.attn_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -98,7 +98,7 @@ std::string describe(const std::string &descr) {
   if (descr == "<f2" || descr == ">f2")
     return "float16";
   if (!descr.empty() && (descr[1] == 'i' || descr[1] == 'u'))
-    return "integer (" + descr + ")";
+    return "integer ('" + descr + "')";
   if (descr == "|b1")
     return "boolean";
   return "'" + descr + "'";
