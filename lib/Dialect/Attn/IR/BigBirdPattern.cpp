@@ -146,7 +146,6 @@ int64_t BigBirdAttr::countPairs(int64_t nq, int64_t nk) const {
       return int64_t(0);
     return std::min(::attn::satMul(last, block), nk) - first * block;
   };
-  int64_t halfWindow = getWindow() / 2;
   int64_t total = 0, pBegin = nk - nq;
   for (int64_t qb = floorDiv(pBegin, block), qbLast = floorDiv(nk - 1, block);
        qb <= qbLast; ++qb) {
