@@ -144,6 +144,10 @@ TEST_F(KernelTest, EveryPatternKind) {
       double err = relativeError(*kernel, source, "f", {2, 2, 2, n, n, 64});
       EXPECT_LT(err, kTolerance) << "N = " << n;
     }
+    for (int64_t n : {257, 1000}) {
+      double err = relativeError(*kernel, source, "f", {1, 1, 1, n, n, 64});
+      EXPECT_LT(err, kTolerance) << "N = " << n;
+    }
   }
 }
 
