@@ -8,9 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "FmaPeak.h"
-
 #include "attn/InitAll.h"
+#include "attn/Runtime/Calibration.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Target/CPU/JitKernel.h"
 
@@ -89,7 +88,7 @@ void runAttention(benchmark::State &state, const std::string &pattern) {
 
 void BM_FmaPeak(benchmark::State &state) {
   for (auto _ : state)
-    fmaPeakGflops = ::attn::bench::measureFmaPeak(0, 1.0);
+    fmaPeakGflops = ::attn::measureFmaPeak(0, 1.0);
   state.counters["GFLOPs"] = fmaPeakGflops;
 }
 

@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "attn/Dialect/Attn/Transforms/BlockSchedule.h"
+#include "attn/Analysis/BlockSchedule.h"
 #include "attn/InitAll.h"
 #include "attn/Support/BlockTableLayout.h"
 

@@ -2,7 +2,7 @@
 
 #include "attn/Target/CPU/JitKernel.h"
 
-#include "attn/Dialect/Attn/Transforms/BlockSchedule.h"
+#include "attn/Analysis/BlockSchedule.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Support/CheckedMath.h"
 

@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
-#include "attn/Dialect/Attn/Transforms/BlockSchedule.h"
+#include "attn/Analysis/BlockSchedule.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
 namespace mlir::attn {

@@ -24,6 +24,44 @@ def AttnApproximateMathPass : Pass<"attn-approximate-math"> {
                            "vector::VectorDialect"];
 }
 
+def AttnCostPass : Pass<"attn-cost"> {
+  let summary = "Print the predicted cost of every attention op";
+  let description = [{
+    For every `attn.attention` (the fused kernel, with the block schedule of
+    `attn-sparsify` for the given tiles) and every unfused `attn.qk` chain
+    (N x N scores materialized), prints a table over the sequence lengths
+    `seq-lens`: useful and executed pairs and GFLOP (4 * D per pair per batch
+    and head), exps, bytes moved, peak extra memory and the roofline time
+    max(FLOPs / peak, bytes / bandwidth) for the given machine peaks. With
+    `d-model`, also the whole layer: projections against the attention core
+    and the N where the core overtakes them. Static sizes of the op win over
+    the options. The IR is left unchanged; docs/cost-model.md has the
+    equations.
+
+    ```
+    attn-opt --attn-cost="seq-lens=1024,4096" -o /dev/null examples/variants/causal.mlir
+    ```
+  }];
+  let options = [
+    ListOption<"seqLens", "seq-lens", "int64_t",
+               "Sequence lengths (Nq = Nk); default: the op's, else 1024">,
+    Option<"batch", "batch", "int64_t", /*default=*/"1",
+           "Batch size where the IR leaves it dynamic">,
+    Option<"heads", "heads", "int64_t", /*default=*/"1",
+           "Query heads where the IR leaves them dynamic">,
+    Option<"tileQ", "tile-q", "int64_t", /*default=*/"64", "Queries per tile">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"64", "Keys per tile">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads (each holds its own scratch tiles)">,
+    Option<"peakGflops", "peak-gflops", "double", /*default=*/"420",
+           "FP32 FMA peak, GFLOP/s">,
+    Option<"bandwidthGBs", "bandwidth-gbs", "double", /*default=*/"29",
+           "Memory bandwidth, GB/s">,
+    Option<"dModel", "d-model", "int64_t", /*default=*/"0",
+           "Model width for the whole-layer cost (0: none)">,
+  ];
+}
+
 def AttnFusePass : Pass<"attn-fuse"> {
   let summary = "Fuse qk -> [mask] -> softmax -> pv chains into attn.attention";
   let description = [{

@@ -1,12 +1,13 @@
-//===- FmaPeak.cpp - the machine's measured FMA throughput ----------------===//
+//===- Calibration.cpp - measured machine peaks ---------------------------===//
 //
-// Each thread runs 16 independent FMA chains (enough to cover latency x
-// ports on current x86 cores) on registers only, so the loop measures the
-// FMA units and nothing else.
+// FMA peak: each thread runs 16 independent FMA chains (enough to cover
+// latency x ports on current x86 cores) on registers only, so the loop
+// measures the FMA units and nothing else. Bandwidth: a triad over arrays
+// far larger than the caches.
 //
 //===----------------------------------------------------------------------===//
 
-#include "FmaPeak.h"
+#include "attn/Runtime/Calibration.h"
 
 #include <immintrin.h>
 
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -51,7 +53,7 @@ __attribute__((target("avx2,fma"))) double fmaLoop256(int64_t iterations) {
 
 } // namespace
 
-double attn::bench::measureFmaPeak(int64_t threads, double seconds) {
+double attn::measureFmaPeak(int64_t threads, double seconds) {
   if (threads <= 0)
     threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
   bool avx512 = __builtin_cpu_supports("avx512f");
@@ -94,4 +96,37 @@ double attn::bench::measureFmaPeak(int64_t threads, double seconds) {
   for (double rate : rates)
     total += rate;
   return total;
+}
+
+double attn::measureBandwidth(int64_t threads, int64_t bytesPerArray,
+                              int passes) {
+  if (threads <= 0)
+    threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  int64_t n = std::max<int64_t>(1024, bytesPerArray / int64_t(sizeof(float)));
+  std::vector<float> a(n), b(n, 1.0f), c(n, 2.0f);
+  double best = 0;
+  for (int pass = 0; pass < passes; ++pass) {
+    std::vector<std::thread> workers;
+    auto start = std::chrono::steady_clock::now();
+    for (int64_t t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        int64_t begin = n * t / threads, end = n * (t + 1) / threads;
+        for (int64_t i = begin; i < end; ++i)
+          a[i] = b[i] + 3.0f * c[i];
+      });
+    for (std::thread &w : workers)
+      w.join();
+    double elapsed = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    best = std::max(best, 3.0 * double(n) * sizeof(float) / elapsed / 1e9);
+  }
+  volatile float sink = a[n / 2];
+  (void)sink;
+  return best;
+}
+
+int64_t attn::cacheBytesPerCore() {
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  return l2 > 0 ? int64_t(l2) : int64_t(1) << 20;
 }

@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef ATTN_DIALECT_ATTN_TRANSFORMS_BLOCKSCHEDULE_H
-#define ATTN_DIALECT_ATTN_TRANSFORMS_BLOCKSCHEDULE_H
+#ifndef ATTN_ANALYSIS_BLOCKSCHEDULE_H
+#define ATTN_ANALYSIS_BLOCKSCHEDULE_H
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 
@@ -42,4 +42,4 @@ std::vector<int32_t> buildBlockTables(MaskPatternAttrInterface pattern,
 
 } // namespace mlir::attn
 
-#endif // ATTN_DIALECT_ATTN_TRANSFORMS_BLOCKSCHEDULE_H
+#endif // ATTN_ANALYSIS_BLOCKSCHEDULE_H

@@ -1,6 +1,6 @@
 //===- BlockSchedule.cpp - which key blocks each query block visits -------===//
 
-#include "attn/Dialect/Attn/Transforms/BlockSchedule.h"
+#include "attn/Analysis/BlockSchedule.h"
 
 #include "attn/Support/BlockTableLayout.h"
 #include "attn/Support/CheckedMath.h"

@@ -1,0 +1,146 @@
+//===- Cost.cpp - print the cost model's predictions ----------------------===//
+//
+// attn-cost: one table per attention op (fused) or qk chain (materialized)
+// over the requested sequence lengths.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Analysis/BlockSchedule.h"
+#include "attn/Analysis/CostModel.h"
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+#include "attn/Dialect/Attn/Transforms/Passes.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNCOSTPASS
+#include "attn/Dialect/Attn/Transforms/Passes.h.inc"
+} // namespace mlir::attn
+
+#define DEBUG_TYPE "attn-cost"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    for (int64_t n : seqLens)
+      if (n < 1 || n > (int64_t(1) << 30))
+        return fail("seq-lens must be in [1, 2^30]");
+    if (batch < 1 || heads < 1 || threads < 1 || batch > 65536 ||
+        heads > 65536 || threads > 4096)
+      return fail("batch, heads and threads must be positive (at most "
+                  "65536, 65536 and 4096)");
+    if (tileQ < 1 || tileK < 1 || tileQ > 4096 || tileK > 4096)
+      return fail("tile-q and tile-k must be in [1, 4096]");
+    if (!(peakGflops > 0) || !(bandwidthGBs > 0) || dModel < 0)
+      return fail("peak-gflops and bandwidth-gbs must be positive, d-model "
+                  "non-negative");
+    getOperation()->walk([&](Operation *op) {
+      if (auto attention = dyn_cast<AttentionOp>(op))
+        report(op, attention.getEffectivePattern(), attention.getQ(),
+               attention.getK(), /*fused=*/true, /*hasMask=*/true);
+      else if (auto qk = dyn_cast<QKOp>(op))
+        reportChain(qk);
+    });
+  }
+
+  void fail(StringRef message) {
+    emitError(getOperation()->getLoc()) << "attn-cost: " << message;
+    signalPassFailure();
+  }
+
+  /// The unfused chain starting at `qk`: its mask pattern, if any.
+  void reportChain(QKOp qk) {
+    MaskPatternAttrInterface pattern;
+    bool hasMask = false;
+    for (Operation *user : qk->getUsers())
+      if (auto mask = dyn_cast<MaskOp>(user)) {
+        pattern = mask.getPattern();
+        hasMask = true;
+      }
+    if (!pattern)
+      pattern = DenseAttr::get(&getContext());
+    report(qk, pattern, qk.getQ(), qk.getK(), /*fused=*/false, hasMask);
+  }
+
+  void report(Operation *op, MaskPatternAttrInterface pattern, Value q,
+              Value k, bool fused, bool hasMask) {
+    auto qType = llvm::cast<RankedTensorType>(q.getType());
+    auto kType = llvm::cast<RankedTensorType>(k.getType());
+    auto pick = [](int64_t staticSize, int64_t option) {
+      return ShapedType::isDynamic(staticSize) ? option : staticSize;
+    };
+    AttentionSizes sizes;
+    sizes.batch = pick(qType.getDimSize(0), batch);
+    sizes.heads = pick(qType.getDimSize(1), heads);
+    sizes.kvHeads = pick(kType.getDimSize(1), sizes.heads);
+    sizes.headDim = qType.getDimSize(3);
+    sizes.elementBytes = qType.getElementTypeBitWidth() / 8;
+    SmallVector<int64_t> lengths(seqLens.begin(), seqLens.end());
+    int64_t staticN = kType.getDimSize(2);
+    if (!ShapedType::isDynamic(staticN))
+      lengths = {staticN};
+    else if (lengths.empty())
+      lengths = {1024};
+    KernelConfig config{tileQ, tileK, threads, int64_t(1) << 20};
+    MachinePeaks peaks{peakGflops, bandwidthGBs};
+
+    llvm::raw_ostream &os = llvm::outs();
+    auto func = op->getParentOfType<func::FuncOp>();
+    os << "// attn-cost: @" << (func ? func.getSymName() : StringRef("?"))
+       << " " << op->getName() << " " << pattern;
+    if (fused)
+      os << " (fused, " << (hasBandedSchedule(pattern) ? "banded" : "tables")
+         << ", tiles " << int64_t(tileQ) << "x" << int64_t(tileK) << ")\n";
+    else
+      os << " (materialized N x N)\n";
+    os << "//   B = " << sizes.batch << ", H = " << sizes.heads
+       << ", Hkv = " << sizes.kvHeads << ", D = " << sizes.headDim
+       << llvm::format(", peaks %g GFLOP/s, %g GB/s\n", peaks.gflops,
+                       peaks.bandwidthGBs);
+    os << llvm::format("// %8s %16s %16s %14s %14s %16s %16s %16s %12s\n", "N",
+                       "pairs_useful", "pairs_executed", "gflop_useful",
+                       "gflop_executed", "exps", "bytes", "peak_extra_bytes",
+                       "roofline_ms");
+    for (int64_t n : lengths) {
+      int64_t nq = pick(qType.getDimSize(2), n);
+      sizes.nq = nq;
+      sizes.nk = n;
+      if (failed(pattern.verifyExtent(
+              [&] {
+                return op->emitWarning()
+                       << "attn-cost: skipping N = " << n << ": ";
+              },
+              nq, n)))
+        continue;
+      Cost cost = fused ? costOfFused(pattern, sizes, config)
+                        : costOfMaterialized(pattern, sizes, hasMask);
+      os << llvm::format("// %8lld %16.0f %16.0f %14.6g %14.6g %16.0f %16.0f "
+                         "%16.0f %12.6g\n",
+                         (long long)n, cost.pairsUseful, cost.pairsExecuted,
+                         cost.flopsUseful / 1e9, cost.flopsExecuted / 1e9,
+                         cost.exps, cost.bytes, cost.peakExtraBytes,
+                         cost.rooflineSeconds(peaks) * 1e3);
+    }
+    if (dModel > 0) {
+      for (int64_t n : lengths) {
+        sizes.nq = sizes.nk = n;
+        LayerCost layer = costOfLayer(sizes, dModel);
+        os << llvm::format("//   layer d_model = %lld, N = %lld: projections "
+                           "%.6g GFLOP, dense core %.6g GFLOP\n",
+                           (long long)int64_t(dModel), (long long)n,
+                           layer.projectionFlops / 1e9, layer.coreFlops / 1e9);
+      }
+      LayerCost layer = costOfLayer(sizes, dModel);
+      os << llvm::format("//   the dense core overtakes the projections at "
+                         "N = %.6g\n",
+                         layer.crossoverN);
+    }
+  }
+};
+} // namespace
