@@ -18,12 +18,14 @@ configure: deps
 build: configure
 	cmake --build $(BUILD)
 
-# Until attn-sweep exists: canonicalize and print every example variant.
+# The main job: every example variant compiled, checked against the float64
+# reference (N <= 512), timed and set beside the cost model's prediction.
+DEMO_SEQ ?= 256,512,1024,2048,4096,8192
 demo: build
-	@for f in examples/variants/*.mlir; do \
-	  echo "=== $$f"; \
-	  $(BUILD)/bin/attn-opt --canonicalize "$$f" || exit 1; \
-	done
+	mkdir -p $(BUILD)/report
+	$(BUILD)/bin/attn-sweep examples/variants/*.mlir --seq $(DEMO_SEQ) \
+	  --batch 1 --heads 4 --csv $(BUILD)/report/sweep.csv \
+	  --json $(BUILD)/report/sweep.json --report $(BUILD)/report
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure

@@ -48,10 +48,12 @@ JitKernel &kernelFor(const std::string &pattern) {
   if (!slot) {
     std::string t = "tensor<?x?x?x64xf32>";
     std::string p = pattern.empty() ? "" : " pattern(" + pattern + ")";
-    std::string source = "func.func @f(%q: " + t + ", %k: " + t + ", %v: " +
-                         t + ") -> " + t + " {\n %o = attn.attention %q, %k, "
-                         "%v" + p + " : " + t + ", " + t + ", " + t + " -> " +
-                         t + "\n return %o : " + t + "\n}\n";
+    std::string source = "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+                         ") -> " + t +
+                         " {\n %o = attn.attention %q, %k, "
+                         "%v" +
+                         p + " : " + t + ", " + t + ", " + t + " -> " + t +
+                         "\n return %o : " + t + "\n}\n";
     OwningOpRef<ModuleOp> module =
         parseSourceString<ModuleOp>(source, &context());
     std::string error;
@@ -80,8 +82,8 @@ void runAttention(benchmark::State &state, const std::string &pattern) {
     kernel.run(q.data(), k.data(), v.data(), o.data(), shape, pool);
   double pairs = double(kernel.info().pattern.countPairs(n, n));
   double flops = 4.0 * b * h * pairs * d;
-  state.counters["GFLOPs"] =
-      benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOPs"] = benchmark::Counter(
+      flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["peak_GFLOPs"] = fmaPeakGflops;
   state.counters["threads"] = double(pool.numThreads());
 }
@@ -108,7 +110,10 @@ BENCHMARK(BM_Dense)
     ->Args({1, 1, 16384})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK(BM_Causal)->Args({1, 8, 4096})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Causal)
+    ->Args({1, 8, 4096})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 // Block sparsity: a 129-key window against dense at N = 16384.
 BENCHMARK(BM_Window64)
     ->Args({1, 1, 16384})

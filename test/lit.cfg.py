@@ -21,7 +21,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["attn-opt", "attn-run"], tool_dirs)
+llvm_config.add_tool_substitutions(["attn-opt", "attn-run", "attn-sweep"], tool_dirs)
 
 # attn-run tests make and check .npy files with NumPy (python3-numpy, which
 # cmake/install-deps.sh installs for Debian's /usr/bin/python3).
@@ -36,3 +36,14 @@ except (OSError, subprocess.CalledProcessError):
 config.substitutions.append(("%python", numpy_python))
 llvm_config.with_environment("PATH", config.attn_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# The report's browser test runs Debian's Chromium headless (the flags keep it
+# off the network, which these machines do not reach).
+import os.path
+if os.path.exists("/usr/bin/chromium"):
+    config.available_features.add("chromium")
+    config.substitutions.append(("%chromium", " ".join([
+        "/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+        "--user-data-dir=%t/chromium-profile"])))

@@ -35,8 +35,8 @@ Cost mlir::attn::costOfFused(MaskPatternAttrInterface pattern,
     int64_t rows = std::min(config.tileQ, s.nq - qb * config.tileQ);
     for (const std::vector<int64_t> *list : {&v.partial, &v.full})
       for (int64_t kb : *list) {
-        executed += double(rows) *
-                    std::min(config.tileK, s.nk - kb * config.tileK);
+        executed +=
+            double(rows) * std::min(config.tileK, s.nk - kb * config.tileK);
         visitedBlocks += 1;
       }
   }
@@ -53,9 +53,9 @@ Cost mlir::attn::costOfFused(MaskPatternAttrInterface pattern,
   double kvPerHead = 2.0 * s.nk * s.headDim * e;
   double kvStreamed =
       2.0 * heads * visitedBlocks * config.tileK * s.headDim * e;
-  cost.bytes = qo + (kvPerHead <= config.cacheBytes
-                         ? kvOnce
-                         : std::max(kvOnce, kvStreamed));
+  cost.bytes =
+      qo +
+      (kvPerHead <= config.cacheBytes ? kvOnce : std::max(kvOnce, kvStreamed));
 
   // Per thread: the transposed query tile and accumulator, the score tile
   // and three running vectors; plus the schedule tables.

@@ -65,9 +65,9 @@ double attn::measureFmaPeak(int64_t threads, double seconds) {
     auto start = std::chrono::steady_clock::now();
     volatile double sink = loop(iterations);
     (void)sink;
-    double elapsed = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     if (elapsed > seconds / 4)
       break;
     iterations *= 2;
@@ -116,9 +116,9 @@ double attn::measureBandwidth(int64_t threads, int64_t bytesPerArray,
       });
     for (std::thread &w : workers)
       w.join();
-    double elapsed = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     best = std::max(best, 3.0 * double(n) * sizeof(float) / elapsed / 1e9);
   }
   volatile float sink = a[n / 2];

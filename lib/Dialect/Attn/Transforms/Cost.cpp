@@ -68,8 +68,8 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
     report(qk, pattern, qk.getQ(), qk.getK(), /*fused=*/false, hasMask);
   }
 
-  void report(Operation *op, MaskPatternAttrInterface pattern, Value q,
-              Value k, bool fused, bool hasMask) {
+  void report(Operation *op, MaskPatternAttrInterface pattern, Value q, Value k,
+              bool fused, bool hasMask) {
     auto qType = llvm::cast<RankedTensorType>(q.getType());
     auto kType = llvm::cast<RankedTensorType>(k.getType());
     auto pick = [](int64_t staticSize, int64_t option) {
