@@ -16,19 +16,16 @@
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Support/Npy.h"
 #include "attn/Target/CPU/JitKernel.h"
+#include "attn/Tools/ToolSupport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <algorithm>
-#include <chrono>
 #include <map>
 
 using namespace mlir;
@@ -45,8 +42,9 @@ static cl::opt<std::string> output("output", cl::desc("Output .npy file"),
                                    cl::Required);
 static cl::opt<std::string>
     dumpMask("dump-mask", cl::desc("Write the boolean [Nq, Nk] mask used"));
-static cl::opt<bool> useReference(
-    "reference", cl::desc("Evaluate the float64 reference instead"));
+static cl::opt<bool>
+    useReference("reference",
+                 cl::desc("Evaluate the float64 reference instead"));
 static cl::opt<int> repeat("repeat", cl::desc("Time K runs of the kernel"),
                            cl::init(0));
 static cl::opt<int> threads("num-threads",
@@ -111,8 +109,8 @@ int main(int argc, char **argv) {
   if (k.shape != v.shape)
     fail("k and v shapes differ");
   if (q.shape[0] != k.shape[0])
-    fail("q and k batch sizes differ (" + std::to_string(q.shape[0]) +
-         " vs " + std::to_string(k.shape[0]) + ")");
+    fail("q and k batch sizes differ (" + std::to_string(q.shape[0]) + " vs " +
+         std::to_string(k.shape[0]) + ")");
   if (q.shape[3] != k.shape[3])
     fail("q and k head dimensions differ (" + std::to_string(q.shape[3]) +
          " vs " + std::to_string(k.shape[3]) + ")");
@@ -123,19 +121,10 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext ctx(registry);
-  std::string diagnostic;
-  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
-    if (diagnostic.empty()) {
-      llvm::raw_string_ostream os(diagnostic);
-      os << diag.getLocation() << ": " << diag;
-    }
-    return success();
-  });
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(inputFile, &ctx);
+  std::string parseError;
+  OwningOpRef<ModuleOp> module = parseModuleFile(ctx, inputFile, parseError);
   if (!module)
-    fail(diagnostic.empty() ? "cannot parse '" + inputFile + "'"
-                            : diagnostic);
+    fail(parseError);
   auto func = module->lookupSymbol<func::FuncOp>(entry);
   if (!func)
     fail("no function @" + entry + " in '" + inputFile + "'");
@@ -176,23 +165,10 @@ int main(int argc, char **argv) {
     };
     once(); // also the warm-up of --repeat
     if (repeat > 0) {
-      std::vector<double> times;
-      for (int i = 0; i < repeat; ++i) {
-        auto start = std::chrono::steady_clock::now();
-        once();
-        times.push_back(std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - start)
-                            .count());
-      }
-      std::sort(times.begin(), times.end());
-      double median = times.size() % 2
-                          ? times[times.size() / 2]
-                          : (times[times.size() / 2 - 1] +
-                             times[times.size() / 2]) /
-                                2;
+      RunTimes times = timeRuns(repeat, once);
       llvm::errs() << llvm::format("attn-run: kernel median %.3f ms, min "
                                    "%.3f ms over %d runs; compile %.1f ms\n",
-                                   median, times.front(), int(repeat),
+                                   times.medianMs, times.minMs, int(repeat),
                                    kernel->compileMillis());
     }
   }
@@ -205,8 +181,8 @@ int main(int argc, char **argv) {
     int64_t offset = shape.nk - shape.nq;
     for (int64_t i = 0; i < shape.nq; ++i)
       for (int64_t j = 0; j < shape.nk; ++j)
-        bits[i * shape.nk + j] = pattern.contains(i + offset, j, shape.nq,
-                                                  shape.nk);
+        bits[i * shape.nk + j] =
+            pattern.contains(i + offset, j, shape.nq, shape.nk);
     if (!::attn::npy::writeBool(dumpMask, {shape.nq, shape.nk}, bits, error))
       fail(error);
   }

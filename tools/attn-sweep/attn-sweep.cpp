@@ -23,6 +23,7 @@
 #include "attn/Runtime/Calibration.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Target/CPU/JitKernel.h"
+#include "attn/Tools/ToolSupport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -179,12 +180,6 @@ int64_t staticOr(func::FuncOp func, unsigned arg, unsigned d,
   return type.getDimSize(d);
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2]
-                      : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 class Progress {
 public:
   explicit Progress(int64_t total)
@@ -234,19 +229,11 @@ int main(int argc, char **argv) {
   registerAllDialects(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
-  std::string diagnostic;
-  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
-    if (diagnostic.empty()) {
-      llvm::raw_string_ostream os(diagnostic);
-      os << diag.getLocation() << ": " << diag;
-    }
-    return success();
-  });
   auto parse = [&](const std::string &file) {
-    diagnostic.clear();
-    OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(file, &ctx);
+    std::string error;
+    OwningOpRef<ModuleOp> module = parseModuleFile(ctx, file, error);
     if (!module)
-      fail(diagnostic.empty() ? "cannot parse '" + file + "'" : diagnostic);
+      fail(error);
     return module;
   };
 
@@ -340,14 +327,9 @@ int main(int argc, char **argv) {
           fail("@" + variant.name + ": " + error);
         row.relError = reference::relativeError(tensor(out, h), *expected);
       }
-      std::vector<double> times;
-      for (int i = 0; i < repeat; ++i) {
-        auto start = std::chrono::steady_clock::now();
+      RunTimes times = timeRuns(repeat, [&] {
         kernel->run(q.data(), k.data(), v.data(), out.data(), shape, pool);
-        times.push_back(std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - start)
-                            .count());
-      }
+      });
 
       AttentionSizes sizes{b, h, hkv, n, n, info.headDim, 4};
       KernelConfig config{info.tileQ, info.tileK, pool.numThreads(),
@@ -365,8 +347,8 @@ int main(int argc, char **argv) {
       row.bytes = cost.bytes;
       row.peakExtraBytes = cost.peakExtraBytes;
       row.predictedMs = cost.rooflineSeconds(modelPeaks) * 1e3;
-      row.measuredMs = median(times);
-      row.minMs = *std::min_element(times.begin(), times.end());
+      row.measuredMs = times.medianMs;
+      row.minMs = times.minMs;
       row.gflopsAchieved = row.gflopUseful / (row.measuredMs / 1e3);
       row.rooflinePct = 100.0 * row.predictedMs / row.measuredMs;
       row.materializedPeakBytes =
