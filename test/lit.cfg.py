@@ -43,7 +43,8 @@ import os.path
 if os.path.exists("/usr/bin/chromium"):
     config.available_features.add("chromium")
     config.substitutions.append(("%chromium", " ".join([
-        "/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+        "timeout", "120", "/usr/bin/chromium", "--headless", "--no-sandbox",
+        "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--hide-scrollbars",
         "--user-data-dir=%t/chromium-profile"])))
