@@ -61,6 +61,7 @@ void ThreadPool::parallelFor(
     body(0, n);
     return;
   }
+  std::lock_guard<std::mutex> turn(calls);
   {
     std::lock_guard<std::mutex> lock(mutex);
     job = &body;

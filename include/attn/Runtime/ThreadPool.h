@@ -32,7 +32,8 @@ public:
   int64_t numThreads() const { return int64_t(workers.size()) + 1; }
 
   /// Calls body(begin, end) on disjoint chunks covering [0, n) and returns
-  /// when all are done. Not reentrant: one parallelFor at a time.
+  /// when all are done. Concurrent callers take turns; `body` must not call
+  /// parallelFor on the same pool.
   void parallelFor(int64_t n,
                    const std::function<void(int64_t, int64_t)> &body);
 
@@ -41,6 +42,7 @@ private:
   void runChunks(const std::function<void(int64_t, int64_t)> &body);
 
   std::vector<std::thread> workers;
+  std::mutex calls; // one parallelFor at a time
   std::mutex mutex;
   std::condition_variable wake, done;
   // The current job; every worker takes part in every job (generation), and

@@ -4,7 +4,6 @@
 
 #include "attn/Analysis/BlockSchedule.h"
 #include "attn/Runtime/ThreadPool.h"
-#include "attn/Support/CheckedMath.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -20,24 +19,6 @@ using namespace mlir;
 using namespace mlir::attn;
 
 namespace {
-/// A rank-1 memref descriptor as the C interface passes it.
-template <typename T> struct MemRef1D {
-  T *allocated;
-  T *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
-
-template <typename T> MemRef1D<T> view(T *data, int64_t size) {
-  return {data, data, 0, size, 1};
-}
-
-using KernelEntry = void (*)(MemRef1D<float> *, MemRef1D<float> *,
-                             MemRef1D<float> *, MemRef1D<float> *,
-                             MemRef1D<int32_t> *, int64_t, int64_t, int64_t,
-                             int64_t, int64_t, int64_t, int64_t);
-
 /// Runs `pm` on `module`, collecting diagnostics into `error`.
 LogicalResult runPasses(PassManager &pm, ModuleOp module, std::string &error) {
   llvm::raw_string_ostream os(error);
@@ -124,7 +105,23 @@ JitKernel::compile(ModuleOp module, StringRef name,
     error = "JIT lookup failed: " + llvm::toString(entry.takeError());
     return nullptr;
   }
-  kernel->entry = *entry;
+  // The runtime's view of the kernel: the same one attn-compile emits.
+  kernel->name = info.name;
+  ::attn::KernelDescriptor &d = kernel->descriptor;
+  d.name = kernel->name.c_str();
+  d.headDim = info.headDim;
+  d.tileQ = info.tileQ;
+  d.tileK = info.tileK;
+  d.schedule = info.schedule == "banded"   ? ::attn::kScheduleBanded
+               : info.schedule == "tables" ? ::attn::kScheduleTables
+                                           : ::attn::kScheduleStaticTables;
+  for (unsigned operand = 0; operand < 3; ++operand) {
+    auto type = llvm::cast<RankedTensorType>(info.signature.getInput(operand));
+    for (unsigned dim = 0; dim < 4; ++dim)
+      d.staticShape[operand][dim] =
+          type.isDynamicDim(dim) ? -1 : type.getDimSize(dim);
+  }
+  d.kernel = reinterpret_cast<::attn::KernelEntry>(*entry);
   kernel->compileTime = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - start)
                             .count();
@@ -133,48 +130,12 @@ JitKernel::compile(ModuleOp module, StringRef name,
 
 LogicalResult JitKernel::checkShape(const AttentionShape &shape,
                                     std::string &error) const {
-  llvm::raw_string_ostream os(error);
-  if (shape.batch < 0 || shape.heads < 0 || shape.kvHeads < 0 || shape.nq < 0 ||
-      shape.nk < 0 || shape.headDim < 0) {
-    os << "sizes must be non-negative";
-    return failure();
-  }
-  if (shape.headDim != kernelInfo.headDim) {
-    os << "head dimension " << shape.headDim << " differs from the IR's "
-       << kernelInfo.headDim;
-    return failure();
-  }
-  if (shape.kvHeads < 1 || shape.heads % shape.kvHeads != 0) {
-    os << "query heads (" << shape.heads
-       << ") must be a multiple of key/value heads (" << shape.kvHeads << ")";
-    return failure();
-  }
-  if (shape.nq >= (int64_t(1) << 31) || shape.nk >= (int64_t(1) << 31)) {
-    os << "sequence lengths must be below 2^31";
-    return failure();
-  }
-  // Static sizes of q [B,H,Nq,D] and k, v [B,Hkv,Nk,D].
-  const char *names[] = {"q", "k", "v"};
-  for (int operand = 0; operand < 3; ++operand) {
-    auto type =
-        llvm::cast<RankedTensorType>(kernelInfo.signature.getInput(operand));
-    int64_t actual[4] = {shape.batch,
-                         operand == 0 ? shape.heads : shape.kvHeads,
-                         operand == 0 ? shape.nq : shape.nk, shape.headDim};
-    for (int d = 0; d < 4; ++d)
-      if (!type.isDynamicDim(d) && type.getDimSize(d) != actual[d]) {
-        os << "'" << names[operand] << "' has shape [" << actual[0] << ", "
-           << actual[1] << ", " << actual[2] << ", " << actual[3]
-           << "] but the IR requires " << type;
-        return failure();
-      }
-  }
-  return success();
+  error = ::attn::checkCallShape(descriptor, shape);
+  return success(error.empty());
 }
 
 int64_t JitKernel::numWorkItems(const AttentionShape &shape) const {
-  return shape.batch * shape.heads *
-         ::attn::ceilDiv(shape.nq, kernelInfo.tileQ);
+  return ::attn::numWorkItems(descriptor, shape);
 }
 
 const std::vector<int32_t> &JitKernel::tablesFor(int64_t nq, int64_t nk) {
@@ -190,24 +151,11 @@ const std::vector<int32_t> &JitKernel::tablesFor(int64_t nq, int64_t nk) {
 
 void JitKernel::run(const float *q, const float *k, const float *v, float *out,
                     const AttentionShape &shape, ::attn::ThreadPool &pool) {
-  int64_t qSize = shape.batch * shape.heads * shape.nq * shape.headDim;
-  int64_t kvSize = shape.batch * shape.kvHeads * shape.nk * shape.headDim;
-  // The kernel only reads q, k, v.
-  MemRef1D<float> qd = view(const_cast<float *>(q), qSize);
-  MemRef1D<float> kd = view(const_cast<float *>(k), kvSize);
-  MemRef1D<float> vd = view(const_cast<float *>(v), kvSize);
-  MemRef1D<float> od = view(out, qSize);
-  static int32_t noTables = 0;
-  MemRef1D<int32_t> td = view(&noTables, 0);
-  if (kernelInfo.schedule == "tables") {
-    const std::vector<int32_t> &tables = tablesFor(shape.nq, shape.nk);
-    td = view(const_cast<int32_t *>(tables.data()), int64_t(tables.size()));
-  }
-  auto fn = reinterpret_cast<KernelEntry>(entry);
-  pool.parallelFor(numWorkItems(shape), [&](int64_t begin, int64_t end) {
-    MemRef1D<float> qc = qd, kc = kd, vc = vd, oc = od;
-    MemRef1D<int32_t> tc = td;
-    fn(&qc, &kc, &vc, &oc, &tc, shape.batch, shape.heads, shape.kvHeads,
-       shape.nq, shape.nk, begin, end);
-  });
+  const std::vector<int32_t> *tables = nullptr;
+  if (descriptor.schedule == ::attn::kScheduleTables)
+    tables = &tablesFor(shape.nq, shape.nk);
+  absl::Status status = ::attn::runKernel(
+      descriptor, q, k, v, out, shape, &pool, tables ? tables->data() : nullptr,
+      tables ? int64_t(tables->size()) : 0);
+  (void)status; // run()'s contract: the shape passed checkShape
 }

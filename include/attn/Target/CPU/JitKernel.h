@@ -12,6 +12,7 @@
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Runtime/Kernel.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -41,9 +42,7 @@ struct KernelInfo {
 };
 
 /// The run-time sizes of one call.
-struct AttentionShape {
-  int64_t batch, heads, kvHeads, nq, nk, headDim;
-};
+using AttentionShape = ::attn::CallShape;
 
 class JitKernel {
 public:
@@ -79,8 +78,9 @@ private:
   const std::vector<int32_t> &tablesFor(int64_t nq, int64_t nk);
 
   KernelInfo kernelInfo;
+  std::string name; // owns the descriptor's name
+  ::attn::KernelDescriptor descriptor{};
   std::unique_ptr<ExecutionEngine> engine;
-  void *entry = nullptr;
   double compileTime = 0;
   std::map<std::pair<int64_t, int64_t>, std::vector<int32_t>> tableCache;
 };
