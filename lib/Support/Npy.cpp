@@ -60,9 +60,8 @@ bool parseShape(const std::string &dict, std::vector<int64_t> &shape,
       error = "the header's 'shape' holds a non-integer: (" + tuple + ")";
       return false;
     }
-    std::string digits = tuple.substr(pos, end == std::string::npos
-                                               ? std::string::npos
-                                               : end - pos);
+    std::string digits = tuple.substr(
+        pos, end == std::string::npos ? std::string::npos : end - pos);
     if (digits.size() > 15) {
       error = "the header's 'shape' holds an absurd size " + digits;
       return false;
@@ -79,8 +78,7 @@ bool parseShape(const std::string &dict, std::vector<int64_t> &shape,
   return true;
 }
 
-bool readFile(const std::string &path, std::string &bytes,
-              std::string &error) {
+bool readFile(const std::string &path, std::string &bytes, std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open '" + path + "'";
@@ -137,8 +135,8 @@ bool writeArray(const std::string &path, const std::string &descr,
     out.write(lengthBytes, 2);
     out << dict;
     out.write(data, std::streamsize(size));
-    if (!out.good()) {
-      out.close();
+    out.close(); // flushes: a full disk shows here
+    if (out.fail()) {
       std::remove(temp.c_str());
       error = "cannot write '" + path + "'";
       return false;
@@ -154,8 +152,7 @@ bool writeArray(const std::string &path, const std::string &descr,
 
 } // namespace
 
-bool parseHeader(const std::string &bytes, Header &header,
-                 std::string &error) {
+bool parseHeader(const std::string &bytes, Header &header, std::string &error) {
   if (bytes.size() < kMagicSize + 4 ||
       std::memcmp(bytes.data(), kMagic, kMagicSize) != 0) {
     error = "not a .npy file (bad magic)";

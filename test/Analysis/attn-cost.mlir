@@ -31,7 +31,7 @@
 //  FUSED-NEXT: //        N     pairs_useful   pairs_executed   gflop_useful gflop_executed             exps            bytes peak_extra_bytes  roofline_ms
 //  FUSED-NEXT: //     1024           524800           557056       0.134349       0.142606           557056          1048576            49920     0.339539
 //  FUSED-NEXT: //     4096          8390656          8519680        2.14801        2.18104          8519680         70254592            49920      5.19295
-// BAD: attn-cost: seq-lens must be in [1, 2^30]
+// BAD: attn-cost: seq-lens must be in [1, 2^20]
 func.func @causal(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
   %s = attn.qk %q, %k : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x?xf32>
   %m = attn.mask %s pattern(#attn.causal) : tensor<?x?x?x?xf32>

@@ -31,15 +31,16 @@ func.func @causal(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor
 // -----
 
 // A tables schedule with a static N: the tables become a constant global,
-// read for the partial and the full block lists.
-//       CHECK: memref.global "private" constant @globals.tables : memref<12xi32> = dense<[2, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]>
+// read for the partial and the full block lists. (One query block of 16,
+// two key blocks of 4; the global row 0 makes both partial.)
+//       CHECK: memref.global "private" constant @globals.tables : memref<6xi32> = dense<[2, 0, 1, 0, 0, 0]>
 // CHECK-LABEL: func.func @globals(
 //  CHECK-SAME: attn.kernel = {{.*}}schedule = "static_tables"
-//       CHECK: memref.get_global @globals.tables : memref<12xi32>
+//       CHECK: memref.get_global @globals.tables : memref<6xi32>
 //       CHECK: memref.load {{.*}} : memref<?xi32>
 //       CHECK: memref.load {{.*}} : memref<?xi32>
 func.func @globals(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32> {
-  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 16, tile_k = 4, kind = "tables", tables = [2, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]>} : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>
+  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 16, tile_k = 4, kind = "tables", tables = [2, 0, 1, 0, 0, 0]>} : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>
   return %o : tensor<1x1x8x16xf32>
 }
 
@@ -74,4 +75,12 @@ func.func @odd_tile(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tens
   // expected-error @+1 {{attn-tile: tile_q (24) must be a multiple of the vector width (16) and tile_k (16) of 4}}
   %o = attn.attention %q, %k, %v {schedule = #attn.schedule<tile_q = 24, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>
   return %o : tensor<?x?x?x32xf32>
+}
+
+// -----
+
+func.func @huge_tiles(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  // expected-error @+1 {{attn-tile: tiles of 1024 x 2048 with D = 64 need 8716 KiB of scratch per thread; the limit is 1024 KiB}}
+  %o = attn.attention %q, %k, %v {schedule = #attn.schedule<tile_q = 1024, tile_k = 2048, kind = "banded">} : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %o : tensor<?x?x?x64xf32>
 }

@@ -173,10 +173,12 @@ int main(int argc, char **argv) {
     }
   }
 
+  // The mask first: the output is the last file written, so a failure
+  // leaves no output behind.
   std::string error;
-  if (!::attn::npy::writeFloat32(output, result, error))
-    fail(error);
   if (!dumpMask.empty()) {
+    if (shape.nq * shape.nk > (int64_t(1) << 31))
+      fail("--dump-mask needs Nq * Nk <= 2^31");
     std::vector<uint8_t> bits(shape.nq * shape.nk);
     int64_t offset = shape.nk - shape.nq;
     for (int64_t i = 0; i < shape.nq; ++i)
@@ -186,5 +188,7 @@ int main(int argc, char **argv) {
     if (!::attn::npy::writeBool(dumpMask, {shape.nq, shape.nk}, bits, error))
       fail(error);
   }
+  if (!::attn::npy::writeFloat32(output, result, error))
+    fail(error);
   return 0;
 }

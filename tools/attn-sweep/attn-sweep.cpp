@@ -216,8 +216,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "attn-sweep: predicted vs measured cost\n");
   for (int64_t n : seqLens)
-    if (n < 1 || n > (int64_t(1) << 24))
-      fail("--seq values must be in [1, 2^24], got " + std::to_string(n));
+    if (n < 1 || n > (int64_t(1) << 20))
+      fail("--seq values must be in [1, 2^20], got " + std::to_string(n));
   if (batch < 1 || batch > 4096 || heads < 1 || heads > 4096)
     fail("--batch and --heads must be in [1, 4096]");
   if (repeat < 1 || repeat > 10000)

@@ -139,6 +139,7 @@ int64_t JitKernel::numWorkItems(const AttentionShape &shape) const {
 }
 
 const std::vector<int32_t> &JitKernel::tablesFor(int64_t nq, int64_t nk) {
+  std::lock_guard<std::mutex> lock(tableMutex);
   auto key = std::make_pair(nq, nk);
   auto it = tableCache.find(key);
   if (it == tableCache.end())
@@ -152,6 +153,8 @@ const std::vector<int32_t> &JitKernel::tablesFor(int64_t nq, int64_t nk) {
 void JitKernel::run(const float *q, const float *k, const float *v, float *out,
                     const AttentionShape &shape, ::attn::ThreadPool &pool) {
   const std::vector<int32_t> *tables = nullptr;
+  if (::attn::numWorkItems(descriptor, shape) == 0)
+    return;
   if (descriptor.schedule == ::attn::kScheduleTables)
     tables = &tablesFor(shape.nq, shape.nk);
   absl::Status status = ::attn::runKernel(

@@ -330,6 +330,38 @@ func.func @attention_pattern_extent(%q: tensor<1x4x8x64xf32>, %k: tensor<1x2x16x
 
 // -----
 
+func.func @schedule_kind(%q: tensor<?x1x?x64xf32>, %k: tensor<?x1x?x64xf32>, %v: tensor<?x1x?x64xf32>) {
+  // expected-error @+1 {{schedule kind "banded" does not fit the pattern (expected "tables")}}
+  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 64, tile_k = 64, kind = "banded">} : tensor<?x1x?x64xf32>, tensor<?x1x?x64xf32>, tensor<?x1x?x64xf32> -> tensor<?x1x?x64xf32>
+  return
+}
+
+// -----
+
+func.func @schedule_tables_dynamic(%q: tensor<?x1x?x64xf32>, %k: tensor<?x1x?x64xf32>, %v: tensor<?x1x?x64xf32>) {
+  // expected-error @+1 {{schedule tables need static Nq and Nk}}
+  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 64, tile_k = 64, kind = "tables", tables = [0, 0, 0, 0]>} : tensor<?x1x?x64xf32>, tensor<?x1x?x64xf32>, tensor<?x1x?x64xf32> -> tensor<?x1x?x64xf32>
+  return
+}
+
+// -----
+
+func.func @schedule_tables_size(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x64xf32>, %v: tensor<1x1x8x64xf32>) {
+  // expected-error @+1 {{schedule tables hold 3 entries; 2 x 2 blocks need 12}}
+  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 4, tile_k = 4, kind = "tables", tables = [1, 1, 1]>} : tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32> -> tensor<1x1x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @schedule_tables_entry(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x64xf32>, %v: tensor<1x1x8x64xf32>) {
+  // expected-error @+1 {{schedule tables hold an entry out of range: 9}}
+  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 4, tile_k = 4, kind = "tables", tables = [2, 9, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]>} : tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32> -> tensor<1x1x8x64xf32>
+  return
+}
+
+// -----
+
 // Pattern parameters.
 
 // expected-error @+1 {{parameter 'left' must be in [0, 2^62], got -1}}

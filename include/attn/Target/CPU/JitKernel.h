@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -69,7 +70,7 @@ public:
 
   /// Runs the kernel; `shape` must have passed checkShape. The schedule
   /// tables of an irregular pattern are built on the first call for each
-  /// (Nq, Nk) and kept.
+  /// (Nq, Nk) and kept. Safe to call from several threads.
   void run(const float *q, const float *k, const float *v, float *out,
            const AttentionShape &shape, ::attn::ThreadPool &pool);
 
@@ -82,6 +83,7 @@ private:
   ::attn::KernelDescriptor descriptor{};
   std::unique_ptr<ExecutionEngine> engine;
   double compileTime = 0;
+  std::mutex tableMutex; // run() may be called from several threads
   std::map<std::pair<int64_t, int64_t>, std::vector<int32_t>> tableCache;
 };
 

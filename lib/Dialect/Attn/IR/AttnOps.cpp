@@ -7,10 +7,12 @@
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/IR/PatternSimplify.h"
+#include "attn/Support/CheckedMath.h"
 
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -242,10 +244,34 @@ LogicalResult AttentionOp::verify() {
       failed(check.same("query length", q, 2, o, 2)) ||
       failed(verifyScale(*this, getScaleAttr())))
     return failure();
+  int64_t nq = getQ().getType().getDimSize(2);
+  int64_t nk = getK().getType().getDimSize(2);
   if (MaskPatternAttrInterface pattern = getPatternAttr())
-    return pattern.verifyExtent([&] { return emitOpError(); },
-                                getQ().getType().getDimSize(2),
-                                getK().getType().getDimSize(2));
+    if (failed(pattern.verifyExtent([&] { return emitOpError(); }, nq, nk)))
+      return failure();
+  if (ScheduleAttr schedule = getScheduleAttr()) {
+    bool banded = getEffectivePattern().getKeyBounds(0, 1, 1, 1).has_value();
+    if (schedule.isBanded() != banded)
+      return emitOpError() << "schedule kind \"" << schedule.getKind()
+                           << "\" does not fit the pattern (expected \""
+                           << (banded ? "banded" : "tables") << "\")";
+    if (DenseI32ArrayAttr tables = schedule.getTables()) {
+      if (ShapedType::isDynamic(nq) || ShapedType::isDynamic(nk))
+        return emitOpError() << "schedule tables need static Nq and Nk";
+      int64_t nqb = ::attn::ceilDiv(nq, schedule.getTileQ());
+      int64_t nkb = ::attn::ceilDiv(nk, schedule.getTileK());
+      int64_t expected = 2 * (nqb + nqb * nkb);
+      if (tables.size() != expected)
+        return emitOpError()
+               << "schedule tables hold " << tables.size() << " entries; "
+               << nqb << " x " << nkb << " blocks need " << expected;
+      for (int32_t entry : tables.asArrayRef())
+        if (entry < 0 || entry > nkb)
+          return emitOpError() << "schedule tables hold an entry out of "
+                                  "range: "
+                               << entry;
+    }
+  }
   return success();
 }
 

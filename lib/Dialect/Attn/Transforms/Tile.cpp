@@ -26,6 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Analysis/BlockSchedule.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
@@ -53,6 +54,10 @@ namespace {
 
 /// Rows of the broadcast-FMA micro-kernels.
 constexpr int64_t kMicroRows = 4;
+
+/// The most scratch (query, score and accumulator tiles) a kernel may keep on
+/// a thread's stack.
+constexpr int64_t kMaxScratchBytes = 1 << 20;
 
 /// What the kernel is specialized for.
 struct KernelSpec {
@@ -546,6 +551,22 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
                             << int64_t(vectorWidth) << ") and tile_k ("
                             << schedule.getTileK() << ") of " << kMicroRows;
 
+    // The scratch tiles live on the stack of the calling thread.
+    int64_t headDim = op.getQ().getType().getDimSize(3);
+    int64_t scratchBytes =
+        4 * (schedule.getTileQ() * schedule.getTileK() +
+             2 * headDim * schedule.getTileQ() + 3 * schedule.getTileQ());
+    if (scratchBytes > kMaxScratchBytes)
+      return op.emitError()
+             << "attn-tile: tiles of " << schedule.getTileQ() << " x "
+             << schedule.getTileK() << " with D = " << headDim << " need "
+             << scratchBytes / 1024
+             << " KiB of scratch per thread; the limit is "
+             << kMaxScratchBytes / 1024 << " KiB";
+    if (schedule.isBanded() != hasBandedSchedule(op.getEffectivePattern()))
+      return op.emitError() << "attn-tile: a \"" << schedule.getKind()
+                            << "\" schedule does not fit this pattern (run "
+                               "attn-sparsify)";
     KernelSpec spec{schedule.getTileQ(),
                     schedule.getTileK(),
                     vectorWidth,

@@ -190,7 +190,8 @@ def AttnTilePass : Pass<"attn-tile", "::mlir::ModuleOp"> {
   ];
   let dependentDialects = ["arith::ArithDialect", "math::MathDialect",
                            "memref::MemRefDialect", "scf::SCFDialect",
-                           "vector::VectorDialect", "func::FuncDialect"];
+                           "tensor::TensorDialect", "vector::VectorDialect",
+                           "func::FuncDialect"];
 }
 
 #endif // ATTN_DIALECT_ATTN_TRANSFORMS_PASSES_TD
