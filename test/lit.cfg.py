@@ -9,7 +9,7 @@ from lit.llvm import llvm_config
 config.name = "attn"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Unit", "Integration", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+config.excludes = ["Unit", "Integration", "Aot", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
                    "Inputs"]
 
 config.test_source_root = os.path.dirname(__file__)
@@ -21,7 +21,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["attn-opt", "attn-run", "attn-sweep"], tool_dirs)
+llvm_config.add_tool_substitutions(["attn-opt", "attn-run", "attn-sweep", "attn-compile"], tool_dirs)
 
 # attn-run tests make and check .npy files with NumPy (python3-numpy, which
 # cmake/install-deps.sh installs for Debian's /usr/bin/python3).

@@ -1,0 +1,51 @@
+//===- AotCompiler.h - kernels compiled ahead of time ---------*- C++ -*-===//
+//
+// attn-compile's back end: every function of a module through
+// attn-cpu-pipeline, then to an LLVM module with, per function f, the kernel
+// (`attn_kernel_f` and its C interface), a KernelDescriptor
+// (`attn_descriptor_f`, see attn/Runtime/Kernel.h) and the C entry point
+// `int attn_f_f32(q, k, v, out, B, H, Hkv, Nq, Nk, D)` that calls the runtime.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_TARGET_CPU_AOTCOMPILER_H
+#define ATTN_TARGET_CPU_AOTCOMPILER_H
+
+#include "attn/Target/CPU/JitKernel.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::attn {
+
+struct AotResult {
+  std::vector<KernelInfo> kernels;
+  /// The kernels in the LLVM dialect (for --emit mlir).
+  std::string loweredMlir;
+  std::unique_ptr<llvm::LLVMContext> llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule;
+  std::unique_ptr<llvm::TargetMachine> targetMachine;
+};
+
+/// Compiles every function of `module` (which this modifies) for `cpu`
+/// ("host" or an LLVM x86-64 CPU name). Fails with one message in `error`.
+std::unique_ptr<AotResult>
+compileAheadOfTime(ModuleOp module, StringRef cpu,
+                   const AttnCPUPipelineOptions &options, std::string &error);
+
+/// Writes the result as an object file or as assembly.
+LogicalResult emitMachineCode(AotResult &result, StringRef path, bool assembly,
+                              std::string &error);
+
+/// Writes a static library (`ar` format) holding one object file.
+LogicalResult writeStaticLibrary(StringRef archivePath, StringRef objectPath,
+                                 std::string &error);
+
+} // namespace mlir::attn
+
+#endif // ATTN_TARGET_CPU_AOTCOMPILER_H

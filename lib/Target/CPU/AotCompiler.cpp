@@ -1,0 +1,267 @@
+//===- AotCompiler.cpp - kernels compiled ahead of time -------------------===//
+
+#include "attn/Target/CPU/AotCompiler.h"
+
+#include "attn/Pipelines/Pipelines.h"
+#include "attn/Runtime/Kernel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Object/ArchiveWriter.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+LogicalResult runPasses(PassManager &pm, ModuleOp module, std::string &error) {
+  llvm::raw_string_ostream os(error);
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &diag) {
+    if (error.empty())
+      os << diag.getLocation() << ": " << diag;
+    return success();
+  });
+  return pm.run(module);
+}
+
+/// Reads what attn-tile recorded on a kernel.
+KernelInfo readKernelInfo(func::FuncOp func) {
+  KernelInfo info;
+  auto facts = func->getAttrOfType<DictionaryAttr>("attn.kernel");
+  info.name = func.getSymName().str();
+  info.signature = llvm::cast<FunctionType>(
+      func->getAttrOfType<TypeAttr>("attn.signature").getValue());
+  auto integer = [&](StringRef key) {
+    return llvm::cast<IntegerAttr>(facts.get(key)).getInt();
+  };
+  info.headDim = integer("head_dim");
+  info.tileQ = integer("tile_q");
+  info.tileK = integer("tile_k");
+  info.vectorWidth = integer("vector_width");
+  info.schedule = llvm::cast<StringAttr>(facts.get("schedule")).str();
+  info.pattern = llvm::cast<MaskPatternAttrInterface>(facts.get("pattern"));
+  return info;
+}
+
+/// Adds `attn_descriptor_<f>` and `attn_<f>_f32` for one kernel.
+void addEntryPoints(llvm::Module &m, const KernelInfo &info) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
+  llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *shapeTy = llvm::ArrayType::get(llvm::ArrayType::get(i64, 4), 3);
+  // Mirrors attn::KernelDescriptor: every field 8 bytes wide.
+  auto *descriptorTy =
+      llvm::StructType::get(ctx, {ptr, i64, i64, i64, i64, shapeTy, ptr});
+
+  auto *nameInit = llvm::ConstantDataArray::getString(ctx, info.name);
+  auto *name = new llvm::GlobalVariable(
+      m, nameInit->getType(), /*isConstant=*/true,
+      llvm::GlobalValue::PrivateLinkage, nameInit, "attn.name." + info.name);
+  int64_t schedule = info.schedule == "banded" ? ::attn::kScheduleBanded
+                     : info.schedule == "tables"
+                         ? ::attn::kScheduleTables
+                         : ::attn::kScheduleStaticTables;
+  std::vector<llvm::Constant *> operands;
+  for (unsigned operand = 0; operand < 3; ++operand) {
+    auto type = llvm::cast<RankedTensorType>(info.signature.getInput(operand));
+    std::vector<llvm::Constant *> dims;
+    for (unsigned d = 0; d < 4; ++d)
+      dims.push_back(llvm::ConstantInt::get(
+          i64, type.isDynamicDim(d) ? -1 : type.getDimSize(d), true));
+    operands.push_back(
+        llvm::ConstantArray::get(llvm::ArrayType::get(i64, 4), dims));
+  }
+  llvm::Function *kernel =
+      m.getFunction("_mlir_ciface_attn_kernel_" + info.name);
+  auto *init = llvm::ConstantStruct::get(
+      descriptorTy, {name, llvm::ConstantInt::get(i64, info.headDim),
+                     llvm::ConstantInt::get(i64, info.tileQ),
+                     llvm::ConstantInt::get(i64, info.tileK),
+                     llvm::ConstantInt::get(i64, schedule),
+                     llvm::ConstantArray::get(shapeTy, operands), kernel});
+  auto *descriptor = new llvm::GlobalVariable(
+      m, descriptorTy, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      init, "attn_descriptor_" + info.name);
+
+  // int attn_<f>_f32(q, k, v, out, B, H, Hkv, Nq, Nk, D)
+  std::vector<llvm::Type *> params = {ptr, ptr, ptr, ptr, i64,
+                                      i64, i64, i64, i64, i64};
+  auto *entryTy = llvm::FunctionType::get(i32, params, false);
+  llvm::FunctionCallee run = m.getOrInsertFunction(
+      "attn_run_kernel",
+      llvm::FunctionType::get(
+          i32, {ptr, ptr, ptr, ptr, ptr, i64, i64, i64, i64, i64, i64}, false));
+  auto *entry =
+      llvm::Function::Create(entryTy, llvm::GlobalValue::ExternalLinkage,
+                             "attn_" + info.name + "_f32", m);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  std::vector<llvm::Value *> args = {descriptor};
+  for (llvm::Argument &a : entry->args())
+    args.push_back(&a);
+  b.CreateRet(b.CreateCall(run, args));
+}
+
+} // namespace
+
+std::unique_ptr<AotResult>
+mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
+                               const AttnCPUPipelineOptions &options,
+                               std::string &error) {
+  FailureOr<int64_t> width = vectorWidthForCPU(cpu);
+  if (failed(width)) {
+    error = ("unknown cpu '" + cpu + "'").str();
+    return nullptr;
+  }
+  bool any = false;
+  for (auto func : module.getOps<func::FuncOp>())
+    any |= !func.isExternal();
+  if (!any) {
+    error = "the file has no function to compile";
+    return nullptr;
+  }
+
+  PassManager kernelPasses(module.getContext());
+  buildAttnCPUKernelPasses(
+      kernelPasses, options,
+      options.vectorWidth > 0 ? int64_t(options.vectorWidth) : *width);
+  if (failed(runPasses(kernelPasses, module, error)))
+    return nullptr;
+
+  auto result = std::make_unique<AotResult>();
+  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+    if (!func->hasAttr("attn.kernel")) {
+      error = ("@" + func.getSymName() +
+               " is not an attention kernel (one attn.attention on its three "
+               "arguments)")
+                  .str();
+      return nullptr;
+    }
+    KernelInfo info = readKernelInfo(func);
+    if (info.schedule == "tables") {
+      error = "@" + info.name +
+              ": its pattern needs schedule tables, which "
+              "attn-compile builds only for static Nq and Nk (give the "
+              "sequence length in the tensor types)";
+      return nullptr;
+    }
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            func,
+            StringAttr::get(module.getContext(), "attn_kernel_" + info.name),
+            module)))
+      return nullptr;
+    SymbolTable::setSymbolName(func, "attn_kernel_" + info.name);
+    result->kernels.push_back(info);
+  }
+
+  PassManager lowering(module.getContext());
+  buildAttnCPULoweringPasses(lowering);
+  if (failed(runPasses(lowering, module, error)))
+    return nullptr;
+  {
+    llvm::raw_string_ostream os(result->loweredMlir);
+    module.print(os);
+  }
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string cpuName =
+      cpu == "host" ? llvm::sys::getHostCPUName().str() : cpu.str();
+  std::string features;
+  if (cpu == "host") {
+    std::vector<std::string> list;
+    for (auto &feature : llvm::sys::getHostCPUFeatures())
+      list.push_back((feature.second ? "+" : "-") + feature.first().str());
+    features = llvm::join(list, ",");
+  }
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  llvm::TargetOptions targetOptions;
+  result->targetMachine.reset(target->createTargetMachine(
+      triple, cpuName, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+
+  result->llvmContext = std::make_unique<llvm::LLVMContext>();
+  result->llvmModule =
+      translateModuleToLLVMIR(module, *result->llvmContext, "attn-kernels");
+  if (!result->llvmModule) {
+    error = "translation to LLVM IR failed";
+    return nullptr;
+  }
+  llvm::Module &m = *result->llvmModule;
+  m.setTargetTriple(triple);
+  m.setDataLayout(result->targetMachine->createDataLayout());
+  for (llvm::Function &f : m)
+    if (!f.isDeclaration()) {
+      f.addFnAttr("target-cpu", cpuName);
+      if (!features.empty())
+        f.addFnAttr("target-features", features);
+    }
+  for (const KernelInfo &info : result->kernels)
+    addEntryPoints(m, info);
+  auto optimize = makeOptimizingTransformer(3, 0, result->targetMachine.get());
+  if (llvm::Error err = optimize(&m)) {
+    error = "LLVM optimization failed: " + llvm::toString(std::move(err));
+    return nullptr;
+  }
+  return result;
+}
+
+LogicalResult mlir::attn::emitMachineCode(AotResult &result, StringRef path,
+                                          bool assembly, std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = ("cannot write '" + path + "': " + ec.message()).str();
+    return failure();
+  }
+  llvm::legacy::PassManager pm;
+  if (result.targetMachine->addPassesToEmitFile(
+          pm, out, nullptr,
+          assembly ? llvm::CodeGenFileType::AssemblyFile
+                   : llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return failure();
+  }
+  pm.run(*result.llvmModule);
+  out.flush();
+  return success();
+}
+
+LogicalResult mlir::attn::writeStaticLibrary(StringRef archivePath,
+                                             StringRef objectPath,
+                                             std::string &error) {
+  llvm::Expected<llvm::NewArchiveMember> member =
+      llvm::NewArchiveMember::getFile(objectPath, /*Deterministic=*/true);
+  if (!member) {
+    error = llvm::toString(member.takeError());
+    return failure();
+  }
+  std::vector<llvm::NewArchiveMember> members;
+  members.push_back(std::move(*member));
+  if (llvm::Error err = llvm::writeArchive(
+          archivePath, members, llvm::SymtabWritingMode::NormalSymtab,
+          llvm::object::Archive::K_GNU, /*Deterministic=*/true,
+          /*Thin=*/false)) {
+    error = llvm::toString(std::move(err));
+    return failure();
+  }
+  return success();
+}

@@ -1,0 +1,22 @@
+// Kernels compiled ahead of time by the build (test/Aot/CMakeLists.txt) and
+// called through the generated header by AotTest.cpp.
+
+func.func @causal(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.causal) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %o : tensor<?x?x?x64xf32>
+}
+
+// Grouped-query heads with static sizes: 8 query heads over 2 kv heads.
+func.func @gqa(%q: tensor<?x8x?x32xf32>, %k: tensor<?x2x?x32xf32>, %v: tensor<?x2x?x32xf32>) -> tensor<?x8x?x32xf32> {
+  %s = attn.qk %q, %k : tensor<?x8x?x32xf32>, tensor<?x2x?x32xf32> -> tensor<?x8x?x?xf32>
+  %m = attn.mask %s pattern(#attn.window<left = 40, right = 0>) : tensor<?x8x?x?xf32>
+  %p = attn.softmax %m : tensor<?x8x?x?xf32>
+  %o = attn.pv %p, %v : tensor<?x8x?x?xf32>, tensor<?x2x?x32xf32> -> tensor<?x8x?x32xf32>
+  return %o : tensor<?x8x?x32xf32>
+}
+
+// An irregular pattern needs a static N ahead of time (compile-time tables).
+func.func @longformer(%q: tensor<1x2x200x64xf32>, %k: tensor<1x2x200x64xf32>, %v: tensor<1x2x200x64xf32>) -> tensor<1x2x200x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.union<[#attn.window<left = 32, right = 32>, #attn.global<tokens = [0, 1]>]>) : tensor<1x2x200x64xf32>, tensor<1x2x200x64xf32>, tensor<1x2x200x64xf32> -> tensor<1x2x200x64xf32>
+  return %o : tensor<1x2x200x64xf32>
+}
