@@ -3,6 +3,7 @@
 #include "attn/Runtime/Kernel.h"
 
 #include "attn/Runtime/ThreadPool.h"
+#include "attn/Support/BlockTableLayout.h"
 #include "attn/Support/CheckedMath.h"
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +42,16 @@ std::shared_ptr<ThreadPool> sharedDefaultPool() {
 
 thread_local std::string lastError;
 
+/// Tables built by generated schedule functions, most recent last.
+std::mutex tablesMutex;
+struct CachedTables {
+  const KernelDescriptor *kernel;
+  int64_t nq, nk;
+  std::shared_ptr<const std::vector<int32_t>> tables;
+};
+std::vector<CachedTables> tablesCache;
+constexpr size_t kMaxCachedTables = 32;
+
 } // namespace
 
 std::string checkCallShape(const KernelDescriptor &kernel,
@@ -72,6 +83,25 @@ std::string checkCallShape(const KernelDescriptor &kernel,
   return "";
 }
 
+std::shared_ptr<const std::vector<int32_t>>
+scheduleTables(const KernelDescriptor &kernel, int64_t nq, int64_t nk) {
+  std::lock_guard<std::mutex> lock(tablesMutex);
+  for (CachedTables &c : tablesCache)
+    if (c.kernel == &kernel && c.nq == nq && c.nk == nk)
+      return c.tables;
+  BlockTableLayout layout{ceilDiv(nq, kernel.tileQ), ceilDiv(nk, kernel.tileK)};
+  auto tables = std::make_shared<std::vector<int32_t>>(layout.size(), 0);
+  MemRef1D<int32_t> view{tables->data(), tables->data(), 0,
+                         int64_t(tables->size()), 1};
+  kernel.buildTables(&view, nq, nk);
+  // Callers hold their tables while they run, so an eviction never frees
+  // tables in use.
+  if (tablesCache.size() >= kMaxCachedTables)
+    tablesCache.erase(tablesCache.begin());
+  tablesCache.push_back({&kernel, nq, nk, tables});
+  return tables;
+}
+
 int64_t numWorkItems(const KernelDescriptor &kernel, const CallShape &shape) {
   return shape.batch * shape.heads * ceilDiv(shape.nq, kernel.tileQ);
 }
@@ -89,11 +119,18 @@ absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
     return absl::InvalidArgumentError("q and out must not be null");
   if (kvSize > 0 && (!k || !v))
     return absl::InvalidArgumentError("k and v must not be null");
-  if (kernel.schedule == kScheduleTables && !tables &&
-      numWorkItems(kernel, shape) > 0)
-    return absl::FailedPreconditionError(absl::StrCat(
-        "kernel '", kernel.name,
-        "' needs schedule tables for a dynamic N, and none were given"));
+  if (numWorkItems(kernel, shape) == 0)
+    return absl::OkStatus();
+  std::shared_ptr<const std::vector<int32_t>> built;
+  if (kernel.schedule == kScheduleTables && !tables) {
+    if (!kernel.buildTables)
+      return absl::FailedPreconditionError(absl::StrCat(
+          "kernel '", kernel.name,
+          "' needs schedule tables for a dynamic N, and none were given"));
+    built = scheduleTables(kernel, shape.nq, shape.nk);
+    tables = built->data();
+    tableSize = int64_t(built->size());
+  }
   // The kernel only reads q, k, v and the tables.
   MemRef1D<float> qd{const_cast<float *>(q), const_cast<float *>(q), 0, qSize,
                      1};

@@ -91,6 +91,37 @@ TEST_F(AotTest, CEntryPointsMatchTheReference) {
             1e-5);
 }
 
+TEST_F(AotTest, DynamicIrregularPatternBuildsItsTables) {
+  // bigbird with a run-time N: the schedule tables come from the generated
+  // function, once per (Nq, Nk), in an LLVM-free program.
+  auto pattern = llvm::cast<mlir::attn::MaskPatternAttrInterface>(
+      mlir::parseAttribute("#attn.bigbird<block = 16, window = 3, global = 1, "
+                           "random = 2, seed = 9>",
+                           &ctx));
+  for (auto [nq, nk] : {std::pair<int64_t, int64_t>{1, 1},
+                        {100, 100},
+                        {37, 150},
+                        {150, 37},
+                        {100, 100}}) {
+    int64_t b = 1, h = 2, d = 64;
+    std::vector<float> q = random(b * h * nq * d), k = random(b * h * nk * d),
+                       v = random(k.size()), out(q.size());
+    ASSERT_EQ(attn_bigbird_f32(q.data(), k.data(), v.data(), out.data(), b, h,
+                               h, nq, nk, d),
+              0)
+        << attn_last_error();
+    auto tensor = [&](const std::vector<float> &data, int64_t n) {
+      ref::Tensor t({b, h, n, d});
+      t.data.assign(data.begin(), data.end());
+      return t;
+    };
+    ref::Tensor expected = ref::attention(tensor(q, nq), tensor(k, nk),
+                                          tensor(v, nk), pattern, 1.0 / 8.0);
+    EXPECT_LT(ref::relativeError(tensor(out, nq), expected), 1e-5)
+        << "Nq = " << nq << ", Nk = " << nk;
+  }
+}
+
 TEST_F(AotTest, CppApiOnTensorViews) {
   int64_t n = 200, d = 64;
   std::vector<float> q = random(2 * n * d), k = random(q.size()),

@@ -15,8 +15,15 @@ func.func @gqa(%q: tensor<?x8x?x32xf32>, %k: tensor<?x2x?x32xf32>, %v: tensor<?x
   return %o : tensor<?x8x?x32xf32>
 }
 
-// An irregular pattern needs a static N ahead of time (compile-time tables).
+// A static N: the tables are compiled into the kernel.
 func.func @longformer(%q: tensor<1x2x200x64xf32>, %k: tensor<1x2x200x64xf32>, %v: tensor<1x2x200x64xf32>) -> tensor<1x2x200x64xf32> {
   %o = attn.attention %q, %k, %v pattern(#attn.union<[#attn.window<left = 32, right = 32>, #attn.global<tokens = [0, 1]>]>) : tensor<1x2x200x64xf32>, tensor<1x2x200x64xf32>, tensor<1x2x200x64xf32> -> tensor<1x2x200x64xf32>
   return %o : tensor<1x2x200x64xf32>
+}
+
+// An irregular pattern with a run-time N: the runtime builds its tables with
+// the generated schedule function, once per N.
+func.func @bigbird(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.bigbird<block = 16, window = 3, global = 1, random = 2, seed = 9>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %o : tensor<?x?x?x64xf32>
 }

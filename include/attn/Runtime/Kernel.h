@@ -15,7 +15,9 @@
 #include "absl/status/status.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace attn {
 
@@ -38,6 +40,9 @@ using KernelEntry = void (*)(MemRef1D<float> *, MemRef1D<float> *,
                              MemRef1D<int32_t> *, int64_t, int64_t, int64_t,
                              int64_t, int64_t, int64_t, int64_t);
 
+/// A generated function that fills the schedule tables for (Nq, Nk).
+using ScheduleEntry = void (*)(MemRef1D<int32_t> *, int64_t, int64_t);
+
 /// How a kernel finds the key blocks of each query block.
 enum ScheduleKind : int64_t {
   kScheduleBanded = 0,       ///< closed form, in the kernel
@@ -54,6 +59,8 @@ struct KernelDescriptor {
   /// Static sizes of q, k and v, each [B, H, N, D]; -1 where dynamic.
   int64_t staticShape[3][4];
   KernelEntry kernel;
+  /// For kScheduleTables: builds the tables of a (Nq, Nk); may be null.
+  ScheduleEntry buildTables;
 };
 
 /// The sizes of one call.
@@ -71,12 +78,18 @@ int64_t numWorkItems(const KernelDescriptor &kernel, const CallShape &shape);
 
 /// Runs `kernel` on contiguous row-major [B, H, N, D] buffers with `pool`
 /// (the default pool when null: one thread per hardware thread, or the count
-/// set by setDefaultThreadCount). Kernels with kScheduleTables need the
-/// tables of attn/Support/BlockTableLayout.h for this (Nq, Nk).
+/// set by setDefaultThreadCount). Kernels with kScheduleTables take the
+/// tables of attn/Support/BlockTableLayout.h for this (Nq, Nk), or build them
+/// with `buildTables` once per (Nq, Nk) and keep the most recent ones.
 absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
                        const float *k, const float *v, float *out,
                        const CallShape &shape, ThreadPool *pool = nullptr,
                        const int32_t *tables = nullptr, int64_t tableSize = 0);
+
+/// The tables `kernel.buildTables` makes for (Nq, Nk), from the cache (the
+/// 32 most recent are kept).
+std::shared_ptr<const std::vector<int32_t>>
+scheduleTables(const KernelDescriptor &kernel, int64_t nq, int64_t nk);
 
 /// Sets the default pool's thread count (0: one per hardware thread). Takes
 /// effect for calls that start afterwards.

@@ -66,7 +66,7 @@ void addEntryPoints(llvm::Module &m, const KernelInfo &info) {
   auto *shapeTy = llvm::ArrayType::get(llvm::ArrayType::get(i64, 4), 3);
   // Mirrors attn::KernelDescriptor: every field 8 bytes wide.
   auto *descriptorTy =
-      llvm::StructType::get(ctx, {ptr, i64, i64, i64, i64, shapeTy, ptr});
+      llvm::StructType::get(ctx, {ptr, i64, i64, i64, i64, shapeTy, ptr, ptr});
 
   auto *nameInit = llvm::ConstantDataArray::getString(ctx, info.name);
   auto *name = new llvm::GlobalVariable(
@@ -88,12 +88,17 @@ void addEntryPoints(llvm::Module &m, const KernelInfo &info) {
   }
   llvm::Function *kernel =
       m.getFunction("_mlir_ciface_attn_kernel_" + info.name);
+  llvm::Constant *buildTables = llvm::ConstantPointerNull::get(ptr);
+  if (llvm::Function *schedule =
+          m.getFunction("_mlir_ciface_attn_schedule_" + info.name))
+    buildTables = schedule;
   auto *init = llvm::ConstantStruct::get(
-      descriptorTy, {name, llvm::ConstantInt::get(i64, info.headDim),
-                     llvm::ConstantInt::get(i64, info.tileQ),
-                     llvm::ConstantInt::get(i64, info.tileK),
-                     llvm::ConstantInt::get(i64, schedule),
-                     llvm::ConstantArray::get(shapeTy, operands), kernel});
+      descriptorTy,
+      {name, llvm::ConstantInt::get(i64, info.headDim),
+       llvm::ConstantInt::get(i64, info.tileQ),
+       llvm::ConstantInt::get(i64, info.tileK),
+       llvm::ConstantInt::get(i64, schedule),
+       llvm::ConstantArray::get(shapeTy, operands), kernel, buildTables});
   auto *descriptor = new llvm::GlobalVariable(
       m, descriptorTy, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
       init, "attn_descriptor_" + info.name);
@@ -144,6 +149,9 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
 
   auto result = std::make_unique<AotResult>();
   for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+    if (func.getSymName().ends_with(".schedule") ||
+        func.getSymName().starts_with("attn_schedule_"))
+      continue; // a kernel's schedule function, renamed with its kernel
     if (!func->hasAttr("attn.kernel")) {
       error = ("@" + func.getSymName() +
                " is not an attention kernel (one attn.attention on its three "
@@ -153,11 +161,10 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
     }
     KernelInfo info = readKernelInfo(func);
     if (info.schedule == "tables") {
-      error = "@" + info.name +
-              ": its pattern needs schedule tables, which "
-              "attn-compile builds only for static Nq and Nk (give the "
-              "sequence length in the tensor types)";
-      return nullptr;
+      // The generated schedule function builds the tables at run time.
+      auto schedule =
+          module.lookupSymbol<func::FuncOp>(info.name + ".schedule");
+      SymbolTable::setSymbolName(schedule, "attn_schedule_" + info.name);
     }
     if (failed(SymbolTable::replaceAllSymbolUses(
             func,

@@ -122,6 +122,16 @@ JitKernel::compile(ModuleOp module, StringRef name,
           type.isDynamicDim(dim) ? -1 : type.getDimSize(dim);
   }
   d.kernel = reinterpret_cast<::attn::KernelEntry>(*entry);
+  d.buildTables = nullptr;
+  if (info.schedule == "tables") {
+    auto schedule =
+        kernel->engine->lookup(("_mlir_ciface_" + name + ".schedule").str());
+    if (!schedule) {
+      error = "JIT lookup failed: " + llvm::toString(schedule.takeError());
+      return nullptr;
+    }
+    d.buildTables = reinterpret_cast<::attn::ScheduleEntry>(*schedule);
+  }
   kernel->compileTime = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - start)
                             .count();
@@ -148,6 +158,15 @@ const std::vector<int32_t> &JitKernel::tablesFor(int64_t nq, int64_t nk) {
                                             kernelInfo.tileQ, kernelInfo.tileK))
              .first;
   return it->second;
+}
+
+void JitKernel::runWithGeneratedSchedule(const float *q, const float *k,
+                                         const float *v, float *out,
+                                         const AttentionShape &shape,
+                                         ::attn::ThreadPool &pool) {
+  absl::Status status =
+      ::attn::runKernel(descriptor, q, k, v, out, shape, &pool);
+  (void)status; // the shape passed checkShape
 }
 
 void JitKernel::run(const float *q, const float *k, const float *v, float *out,

@@ -74,6 +74,16 @@ public:
   void run(const float *q, const float *k, const float *v, float *out,
            const AttentionShape &shape, ::attn::ThreadPool &pool);
 
+  /// As run(), but irregular patterns take their tables from the generated
+  /// schedule function, as ahead-of-time kernels do, instead of the host's
+  /// buildBlockTables.
+  void runWithGeneratedSchedule(const float *q, const float *k, const float *v,
+                                float *out, const AttentionShape &shape,
+                                ::attn::ThreadPool &pool);
+
+  /// The runtime's view of the kernel.
+  const ::attn::KernelDescriptor &getDescriptor() const { return descriptor; }
+
 private:
   JitKernel() = default;
   const std::vector<int32_t> &tablesFor(int64_t nq, int64_t nk);

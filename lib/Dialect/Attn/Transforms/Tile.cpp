@@ -30,6 +30,8 @@
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
+#include "ScheduleFunction.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -616,6 +618,13 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
              b.getNamedAttr("vector_width", b.getI64IntegerAttr(spec.lanes)),
              b.getNamedAttr("schedule", b.getStringAttr(kind)),
              b.getNamedAttr("pattern", spec.pattern)}));
+    if (kind == "tables") {
+      // The tables of a run-time N come from this generated function.
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(kernel);
+      buildScheduleFunction(b, loc, name + ".schedule", spec.pattern,
+                            spec.tileQ, spec.tileK, spec.lanes);
+    }
 
     Block *entry = kernel.addEntryBlock();
     b.setInsertionPointToStart(entry);
