@@ -30,11 +30,11 @@ int64_t requestedThreads = 0;
 /// The default pool, made (again) with the requested thread count. Callers
 /// hold it while they run, so a new count never pulls it from under them.
 std::shared_ptr<ThreadPool> sharedDefaultPool() {
+  // hardware_concurrency() reads sysfs (microseconds): ask once.
+  static const int64_t hardwareThreads =
+      std::max<int64_t>(1, std::thread::hardware_concurrency());
   std::lock_guard<std::mutex> lock(poolMutex);
-  int64_t wanted =
-      requestedThreads > 0
-          ? requestedThreads
-          : std::max<int64_t>(1, std::thread::hardware_concurrency());
+  int64_t wanted = requestedThreads > 0 ? requestedThreads : hardwareThreads;
   if (!pool || pool->numThreads() != wanted)
     pool = std::make_shared<ThreadPool>(wanted);
   return pool;
