@@ -31,8 +31,7 @@ struct Header {
 };
 
 /// Parses the header of a .npy file held in `bytes`; false with a message.
-bool parseHeader(const std::string &bytes, Header &header,
-                 std::string &error);
+bool parseHeader(const std::string &bytes, Header &header, std::string &error);
 
 /// Reads a float32 C-order array; false with a message naming the problem
 /// (missing file, not .npy, float64 or integer data, Fortran order,

@@ -2,6 +2,8 @@
 
 #include "attn/Target/CPU/AotCompiler.h"
 
+#include "KernelFacts.h"
+
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Runtime/Kernel.h"
 
@@ -27,35 +29,6 @@ using namespace mlir;
 using namespace mlir::attn;
 
 namespace {
-
-LogicalResult runPasses(PassManager &pm, ModuleOp module, std::string &error) {
-  llvm::raw_string_ostream os(error);
-  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &diag) {
-    if (error.empty())
-      os << diag.getLocation() << ": " << diag;
-    return success();
-  });
-  return pm.run(module);
-}
-
-/// Reads what attn-tile recorded on a kernel.
-KernelInfo readKernelInfo(func::FuncOp func) {
-  KernelInfo info;
-  auto facts = func->getAttrOfType<DictionaryAttr>("attn.kernel");
-  info.name = func.getSymName().str();
-  info.signature = llvm::cast<FunctionType>(
-      func->getAttrOfType<TypeAttr>("attn.signature").getValue());
-  auto integer = [&](StringRef key) {
-    return llvm::cast<IntegerAttr>(facts.get(key)).getInt();
-  };
-  info.headDim = integer("head_dim");
-  info.tileQ = integer("tile_q");
-  info.tileK = integer("tile_k");
-  info.vectorWidth = integer("vector_width");
-  info.schedule = llvm::cast<StringAttr>(facts.get("schedule")).str();
-  info.pattern = llvm::cast<MaskPatternAttrInterface>(facts.get("pattern"));
-  return info;
-}
 
 /// Adds `attn_descriptor_<f>` and `attn_<f>_f32` for one kernel.
 void addEntryPoints(llvm::Module &m, const KernelInfo &info) {
@@ -144,7 +117,7 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
   buildAttnCPUKernelPasses(
       kernelPasses, options,
       options.vectorWidth > 0 ? int64_t(options.vectorWidth) : *width);
-  if (failed(runPasses(kernelPasses, module, error)))
+  if (failed(runCollectingError(kernelPasses, module, error)))
     return nullptr;
 
   auto result = std::make_unique<AotResult>();
@@ -159,7 +132,7 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
                   .str();
       return nullptr;
     }
-    KernelInfo info = readKernelInfo(func);
+    KernelInfo info = *readKernelInfo(func);
     if (info.schedule == "tables") {
       // The generated schedule function builds the tables at run time.
       auto schedule =
@@ -177,7 +150,7 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
 
   PassManager lowering(module.getContext());
   buildAttnCPULoweringPasses(lowering);
-  if (failed(runPasses(lowering, module, error)))
+  if (failed(runCollectingError(lowering, module, error)))
     return nullptr;
   {
     llvm::raw_string_ostream os(result->loweredMlir);

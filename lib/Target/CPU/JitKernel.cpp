@@ -2,6 +2,8 @@
 
 #include "attn/Target/CPU/JitKernel.h"
 
+#include "KernelFacts.h"
+
 #include "attn/Analysis/BlockSchedule.h"
 #include "attn/Runtime/ThreadPool.h"
 
@@ -17,18 +19,6 @@
 
 using namespace mlir;
 using namespace mlir::attn;
-
-namespace {
-/// Runs `pm` on `module`, collecting diagnostics into `error`.
-LogicalResult runPasses(PassManager &pm, ModuleOp module, std::string &error) {
-  llvm::raw_string_ostream os(error);
-  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &diag) {
-    os << diag.getLocation() << ": " << diag << "\n";
-    return success();
-  });
-  return pm.run(module);
-}
-} // namespace
 
 JitKernel::~JitKernel() = default;
 
@@ -57,33 +47,22 @@ JitKernel::compile(ModuleOp module, StringRef name,
   }
   PassManager kernelPasses(module.getContext());
   buildAttnCPUKernelPasses(kernelPasses, options, width);
-  if (failed(runPasses(kernelPasses, module, error)))
+  if (failed(runCollectingError(kernelPasses, module, error)))
     return nullptr;
 
   std::unique_ptr<JitKernel> kernel(new JitKernel());
   func = module.lookupSymbol<func::FuncOp>(name);
-  auto facts = func->getAttrOfType<DictionaryAttr>("attn.kernel");
-  auto signature = func->getAttrOfType<TypeAttr>("attn.signature");
-  if (!facts || !signature) {
+  std::optional<KernelInfo> facts = readKernelInfo(func);
+  if (!facts) {
     error = ("@" + name + " did not become a kernel").str();
     return nullptr;
   }
   KernelInfo &info = kernel->kernelInfo;
-  info.name = name.str();
-  info.signature = llvm::cast<FunctionType>(signature.getValue());
-  auto integer = [&](StringRef key) {
-    return llvm::cast<IntegerAttr>(facts.get(key)).getInt();
-  };
-  info.headDim = integer("head_dim");
-  info.tileQ = integer("tile_q");
-  info.tileK = integer("tile_k");
-  info.vectorWidth = integer("vector_width");
-  info.schedule = llvm::cast<StringAttr>(facts.get("schedule")).str();
-  info.pattern = llvm::cast<MaskPatternAttrInterface>(facts.get("pattern"));
+  info = *facts;
 
   PassManager lowering(module.getContext());
   buildAttnCPULoweringPasses(lowering);
-  if (failed(runPasses(lowering, module, error)))
+  if (failed(runCollectingError(lowering, module, error)))
     return nullptr;
 
   llvm::InitializeNativeTarget();

@@ -1,0 +1,40 @@
+//===- KernelFacts.cpp - what the JIT and AOT compilers share -------------===//
+
+#include "KernelFacts.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+LogicalResult mlir::attn::runCollectingError(PassManager &pm, ModuleOp module,
+                                             std::string &error) {
+  llvm::raw_string_ostream os(error);
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &diag) {
+    if (error.empty())
+      os << diag.getLocation() << ": " << diag;
+    return success();
+  });
+  return pm.run(module);
+}
+
+std::optional<KernelInfo> mlir::attn::readKernelInfo(func::FuncOp func) {
+  auto facts = func->getAttrOfType<DictionaryAttr>("attn.kernel");
+  auto signature = func->getAttrOfType<TypeAttr>("attn.signature");
+  if (!facts || !signature)
+    return std::nullopt;
+  KernelInfo info;
+  info.name = func.getSymName().str();
+  info.signature = llvm::cast<FunctionType>(signature.getValue());
+  auto integer = [&](StringRef key) {
+    return llvm::cast<IntegerAttr>(facts.get(key)).getInt();
+  };
+  info.headDim = integer("head_dim");
+  info.tileQ = integer("tile_q");
+  info.tileK = integer("tile_k");
+  info.vectorWidth = integer("vector_width");
+  info.schedule = llvm::cast<StringAttr>(facts.get("schedule")).str();
+  info.pattern = llvm::cast<MaskPatternAttrInterface>(facts.get("pattern"));
+  return info;
+}
