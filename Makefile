@@ -5,7 +5,7 @@ BUILD ?= build
 CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=Release \
                -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
 
-.PHONY: all deps configure build demo test docs clean
+.PHONY: all deps configure build demo test docs install clean
 
 all: build
 
@@ -33,6 +33,12 @@ test: build
 # Refresh docs/dialect.md and docs/passes.md from the .td files.
 docs: configure
 	cmake --build $(BUILD) --target attn-update-docs
+
+# Headers, attn::runtime, the tools and the CMake package under PREFIX
+# (relocatable): find_package(Attn) with -DCMAKE_PREFIX_PATH=$(PREFIX).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD)
