@@ -11,6 +11,8 @@
 
 #include "attn/Support/Npy.h"
 
+#include "attn/Support/AtomicFile.h"
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -102,7 +104,8 @@ std::string describe(const std::string &descr) {
   return "'" + descr + "'";
 }
 
-/// Writes magic, version 1.0 and the padded header, then `data`.
+/// Writes magic, version 1.0 and the padded header, then `data`, through a
+/// temporary file.
 bool writeArray(const std::string &path, const std::string &descr,
                 const std::vector<int64_t> &shape, const char *data,
                 size_t size, std::string &error) {
@@ -120,34 +123,14 @@ bool writeArray(const std::string &path, const std::string &descr,
     error = "the header is too long";
     return false;
   }
-  std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      error = "cannot write '" + path + "'";
-      return false;
-    }
-    out.write(kMagic, kMagicSize);
-    const char version[2] = {1, 0};
-    out.write(version, 2);
-    uint16_t length = uint16_t(dict.size());
-    const char lengthBytes[2] = {char(length & 0xff), char(length >> 8)};
-    out.write(lengthBytes, 2);
-    out << dict;
-    out.write(data, std::streamsize(size));
-    out.close(); // flushes: a full disk shows here
-    if (out.fail()) {
-      std::remove(temp.c_str());
-      error = "cannot write '" + path + "'";
-      return false;
-    }
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
-    error = "cannot write '" + path + "'";
-    return false;
-  }
-  return true;
+  std::string bytes(kMagic, kMagicSize);
+  bytes += char(1); // version 1.0
+  bytes += char(0);
+  bytes += char(dict.size() & 0xff);
+  bytes += char(dict.size() >> 8);
+  bytes += dict;
+  bytes.append(data, size);
+  return writeFileAtomically(path, bytes, error);
 }
 
 } // namespace

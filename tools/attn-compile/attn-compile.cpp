@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAll.h"
+#include "attn/Support/AtomicFile.h"
 #include "attn/Target/CPU/AotCompiler.h"
 #include "attn/Target/Header/KernelHeader.h"
 #include "attn/Tools/ToolSupport.h"
@@ -23,9 +24,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <cstdio>
-#include <fstream>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -52,22 +50,10 @@ static cl::opt<int> tileK("tile-k", cl::desc("Keys per tile"), cl::init(64));
   std::exit(1);
 }
 
-/// Writes `text` to `path` through a temporary file.
 static void writeText(const std::string &path, const std::string &text) {
-  std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp);
-    out << text;
-    out.close();
-    if (out.fail()) {
-      std::remove(temp.c_str());
-      fail("cannot write '" + path + "'");
-    }
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
-    fail("cannot write '" + path + "'");
-  }
+  std::string error;
+  if (!::attn::writeFileAtomically(path, text, error))
+    fail(error);
 }
 
 int main(int argc, char **argv) {

@@ -22,6 +22,7 @@
 #include "attn/Reference/Reference.h"
 #include "attn/Runtime/Calibration.h"
 #include "attn/Runtime/ThreadPool.h"
+#include "attn/Support/AtomicFile.h"
 #include "attn/Target/CPU/JitKernel.h"
 #include "attn/Tools/ToolSupport.h"
 
@@ -155,8 +156,9 @@ static sweep::Peaks machinePeaks() {
     std::string text;
     llvm::raw_string_ostream os(text);
     os << llvm::json::Value(std::move(object));
-    std::ofstream(cache) << text << "\n";
-    peaks.source += ", cached in " + cache;
+    std::string error; // an unwritable cache only costs a recalibration
+    if (::attn::writeFileAtomically(cache, text + "\n", error))
+      peaks.source += ", cached in " + cache;
   }
   return peaks;
 }
@@ -359,15 +361,9 @@ int main(int argc, char **argv) {
 
   llvm::outs() << sweep::formatTable(rows, peaks);
   auto write = [&](const std::string &path, const std::string &text) {
-    std::string temp = path + ".tmp";
-    {
-      std::ofstream out(temp);
-      out << text;
-      if (!out.good())
-        fail("cannot write '" + path + "'");
-    }
-    if (std::rename(temp.c_str(), path.c_str()) != 0)
-      fail("cannot write '" + path + "'");
+    std::string error;
+    if (!::attn::writeFileAtomically(path, text, error))
+      fail(error);
   };
   if (!csvFile.empty())
     write(csvFile, sweep::formatCsv(rows));
