@@ -28,7 +28,9 @@
 
 #include "attn/Analysis/BlockSchedule.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
+#include "attn/Dialect/Attn/Transforms/KernelFunction.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Dialect/Attn/Transforms/ScheduleLoops.h"
 
 #include "ScheduleFunction.h"
 
@@ -97,7 +99,6 @@ public:
   void build() {
     Value numQueryBlocks =
         arith::CeilDivUIOp::create(b, loc, nq, idx(spec.tileQ));
-    numKeyBlocks = arith::CeilDivUIOp::create(b, loc, nk, idx(spec.tileK));
     Value group = arith::DivUIOp::create(b, loc, heads, kvHeads);
     positionOffset = sub(nk, nq);
     headDim = idx(spec.headDim);
@@ -128,10 +129,7 @@ public:
 
     loadQueryTile();
     initializeState();
-    if (spec.banded)
-      visitBandedBlocks();
-    else
-      visitTableBlocks();
+    visitKeyBlocks();
     storeOutput();
   }
 
@@ -235,61 +233,17 @@ private:
     });
   }
 
-  /// Banded patterns: the key blocks covering the closed-form bounds, the
-  /// partial edges masked and the full middle not (BlockSchedule.cpp
-  /// computes the same numbers on the host).
-  void visitBandedBlocks() {
-    Value lastPosition = add(firstPosition, rows);
-    KeyBoundValues bounds = *spec.pattern.buildKeyBounds(b, loc, firstPosition,
-                                                         lastPosition, nq, nk);
-    Value tk = idx(spec.tileK);
-    Value first = arith::DivUIOp::create(b, loc, bounds.begin, tk);
-    Value last = arith::CeilDivUIOp::create(b, loc, bounds.end, tk);
-    Value fullFirst = arith::MinUIOp::create(
-        b, loc,
-        arith::MaxUIOp::create(
-            b, loc, arith::CeilDivUIOp::create(b, loc, bounds.fullBegin, tk),
-            first),
-        last);
-    Value fullLast = arith::MaxUIOp::create(
-        b, loc, fullFirst,
-        arith::MinUIOp::create(
-            b, loc, arith::DivUIOp::create(b, loc, bounds.fullEnd, tk), last));
-    auto visit = [&](Value lo, Value hi, bool masked) {
-      loop(lo, hi, 1, {}, [&](Value kb, ValueRange) {
-        processKeyBlock(kb, masked);
-        return SmallVector<Value>{};
-      });
-    };
-    visit(first, fullFirst, /*masked=*/true);
-    visit(fullFirst, fullLast, /*masked=*/false);
-    visit(fullLast, last, /*masked=*/true);
-  }
-
-  /// Irregular patterns: the blocks listed in the schedule tables.
-  void visitTableBlocks() {
-    // The offsets of attn/Support/BlockTableLayout.h, with run-time block
-    // counts.
-    Value rowStart = mul(queryBlock, numKeyBlocks);
-    Value numQueryBlocks =
-        arith::CeilDivUIOp::create(b, loc, nq, idx(spec.tileQ));
-    Value partialIndex = numQueryBlocks;
-    Value fullNum = add(numQueryBlocks, mul(numQueryBlocks, numKeyBlocks));
-    Value fullIndex = add(fullNum, numQueryBlocks);
-    auto readIndex = [&](Value at) -> Value {
-      Value raw = memref::LoadOp::create(b, loc, tables, ValueRange{at});
-      return arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
-    };
-    auto visit = [&](Value countAt, Value listAt, bool masked) {
-      Value count = readIndex(countAt);
-      loop(idx(0), count, 1, {}, [&](Value t, ValueRange) {
-        processKeyBlock(readIndex(add(listAt, t)), masked);
-        return SmallVector<Value>{};
-      });
-    };
-    visit(queryBlock, add(partialIndex, rowStart), /*masked=*/true);
-    visit(add(fullNum, queryBlock), add(fullIndex, rowStart),
-          /*masked=*/false);
+  /// The scheduled key blocks (ScheduleLoops.h); the state lives in the
+  /// scratch buffers.
+  void visitKeyBlocks() {
+    ScheduledQueryBlock block{
+        spec.pattern, spec.banded,   spec.tileQ, spec.tileK, tables,
+        queryBlock,   firstPosition, rows,       nq,         nk};
+    buildScheduledKeyBlockLoops(b, loc, block, {},
+                                [&](Value kb, bool masked, ValueRange) {
+                                  processKeyBlock(kb, masked);
+                                  return SmallVector<Value>{};
+                                });
   }
 
   /// One key block: scores, online softmax update, accumulation.
@@ -490,7 +444,7 @@ private:
   // Arguments.
   Value q, k, v, out, tables, batch, heads, kvHeads, nq, nk, begin, end;
   // Loop-invariant values and scratch buffers.
-  Value numKeyBlocks, positionOffset, headDim;
+  Value positionOffset, headDim;
   Value queryTile, scoreTile, accumulator, runningMax, runningSum, rescale;
   // Per work item.
   Value queryBlock, queryBase, keyBase, firstRow, rows, firstPosition;
@@ -501,50 +455,23 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> kernels;
-    module.walk([&](func::FuncOp func) {
-      if (!func.getBody().empty() && !func.getOps<AttentionOp>().empty())
-        kernels.push_back(func);
-    });
-    for (func::FuncOp func : kernels)
+    for (func::FuncOp func : collectAttentionFunctions(module))
       if (failed(lower(module, func)))
         return signalPassFailure();
   }
 
-  /// The single attn.attention of `func` on its three arguments, or an error.
-  FailureOr<AttentionOp> kernelOp(func::FuncOp func) {
-    Block &body = func.getBody().front();
-    auto fail = [&](const Twine &why) {
-      return func.emitError()
-             << "attn-tile: @" << func.getSymName() << " " << why;
-    };
-    if (func.getNumArguments() != 3 || body.getOperations().size() != 2)
-      return fail("must hold exactly one attn.attention on its three "
-                  "arguments and return it (run attn-fuse first)");
-    auto op = dyn_cast<AttentionOp>(body.front());
-    auto ret = dyn_cast<func::ReturnOp>(body.back());
-    if (!op || !ret || ret.getNumOperands() != 1 ||
-        ret.getOperand(0) != op.getResult() ||
-        op.getQ() != func.getArgument(0) || op.getK() != func.getArgument(1) ||
-        op.getV() != func.getArgument(2))
-      return fail("must hold exactly one attn.attention on its three "
-                  "arguments and return it (run attn-fuse first)");
+  LogicalResult lower(ModuleOp module, func::FuncOp func) {
+    FailureOr<AttentionOp> maybeOp = matchKernelFunction(func, "attn-tile");
+    if (failed(maybeOp))
+      return failure();
+    AttentionOp op = *maybeOp;
     Type element = op.getQ().getType().getElementType();
     if (!element.isF32()) {
       std::string name;
       llvm::raw_string_ostream(name) << element;
-      return fail("uses " + name + "; the CPU kernels support f32 only");
+      return func.emitError() << "attn-tile: @" << func.getSymName() << " uses "
+                              << name << "; the CPU kernels support f32 only";
     }
-    if (!op.getScheduleAttr())
-      return fail("has no block schedule (run attn-sparsify first)");
-    return op;
-  }
-
-  LogicalResult lower(ModuleOp module, func::FuncOp func) {
-    FailureOr<AttentionOp> maybeOp = kernelOp(func);
-    if (failed(maybeOp))
-      return failure();
-    AttentionOp op = *maybeOp;
     ScheduleAttr schedule = op.getScheduleAttr();
     if (vectorWidth < 1 || schedule.getTileQ() % vectorWidth != 0 ||
         schedule.getTileK() % kMicroRows != 0)
@@ -565,10 +492,6 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
              << scratchBytes / 1024
              << " KiB of scratch per thread; the limit is "
              << kMaxScratchBytes / 1024 << " KiB";
-    if (schedule.isBanded() != hasBandedSchedule(op.getEffectivePattern()))
-      return op.emitError() << "attn-tile: a \"" << schedule.getKind()
-                            << "\" schedule does not fit this pattern (run "
-                               "attn-sparsify)";
     KernelSpec spec{schedule.getTileQ(),
                     schedule.getTileK(),
                     vectorWidth,
