@@ -106,4 +106,14 @@ void mlir::attn::registerAttnPipelines() {
           pm.addPass(std::make_unique<InvalidPipelinePass>(
               "attn-cpu-pipeline: unknown cpu '" + options.cpu + "'"));
       });
+  PassPipelineRegistration<AttnCUDAPipelineOptions>(
+      "attn-cuda-pipeline",
+      "Compile attn functions to GPU kernels: NVVM, then PTX or cubin per "
+      "architecture",
+      [](OpPassManager &pm, const AttnCUDAPipelineOptions &options) {
+        if (failed(buildAttnCUDAPipeline(pm, options)))
+          pm.addPass(std::make_unique<InvalidPipelinePass>(
+              "attn-cuda-pipeline: chips must be a non-empty list of sm_80, "
+              "sm_86, sm_89, sm_90, sm_100, sm_120"));
+      });
 }

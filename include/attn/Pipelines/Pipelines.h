@@ -1,6 +1,7 @@
 //===- Pipelines.h - attn's pass pipelines --------------------*- C++ -*-===//
 //
-// attn-cpu-pipeline: from the attn dialect to the LLVM dialect for x86-64.
+// attn-cpu-pipeline: from the attn dialect to the LLVM dialect for x86-64;
+// attn-cuda-pipeline: to NVVM and PTX / cubin for NVIDIA GPUs.
 // The tools (attn-opt, attn-run, attn-sweep, attn-compile) and the
 // benchmarks all build it through these functions.
 //
@@ -53,7 +54,49 @@ void buildAttnCPULoweringPasses(OpPassManager &pm);
 LogicalResult buildAttnCPUPipeline(OpPassManager &pm,
                                    const AttnCPUPipelineOptions &options);
 
-/// Registers attn-cpu-pipeline with attn-opt.
+struct AttnCUDAPipelineOptions
+    : public PassPipelineOptions<AttnCUDAPipelineOptions> {
+  Option<int64_t> tileQ{
+      *this, "tile-q",
+      llvm::cl::desc("Queries per tile (f16/bf16: 16 per warp, up to 128; "
+                     "f32: one thread each)"),
+      llvm::cl::init(64)};
+  Option<int64_t> tileK{*this, "tile-k", llvm::cl::desc("Keys per tile"),
+                        llvm::cl::init(64)};
+  ListOption<std::string> chips{
+      *this, "chips",
+      llvm::cl::desc("GPU architectures, one code image each (sm_80, sm_86, "
+                     "sm_89, sm_90, sm_100, sm_120)"),
+      llvm::cl::list_init<std::string>({"sm_80", "sm_90"})};
+  Option<std::string> ptxFeatures{
+      *this, "ptx-features",
+      llvm::cl::desc("PTX ISA version as an NVPTX feature"),
+      llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("isa (PTX text), bin (cubin, runs ptxas) or fatbin"),
+      llvm::cl::init("isa")};
+};
+
+/// Whether attn-cuda-pipeline can target `chip` (mma.sync needs sm_80+).
+bool isSupportedGPUArch(StringRef chip);
+
+/// The first half of attn-cuda-pipeline: attn-fuse, attn-sparsify and
+/// convert-attn-to-gpu, leaving `gpu.module @attn_kernels` with the kernels'
+/// `attn.kernel` facts and host schedule functions.
+void buildAttnCUDAKernelPasses(OpPassManager &pm,
+                               const AttnCUDAPipelineOptions &options);
+
+/// The second half: kernels to NVVM, host functions to LLVM, one NVVM target
+/// per chip, then `gpu.binary @attn_kernels` with one object per chip.
+void buildAttnCUDALoweringPasses(OpPassManager &pm,
+                                 const AttnCUDAPipelineOptions &options);
+
+/// Both halves; fails for an empty or unsupported chip list.
+LogicalResult buildAttnCUDAPipeline(OpPassManager &pm,
+                                    const AttnCUDAPipelineOptions &options);
+
+/// Registers attn-cpu-pipeline and attn-cuda-pipeline with attn-opt.
 void registerAttnPipelines();
 
 } // namespace mlir::attn

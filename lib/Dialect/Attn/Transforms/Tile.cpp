@@ -32,7 +32,7 @@
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Dialect/Attn/Transforms/ScheduleLoops.h"
 
-#include "ScheduleFunction.h"
+#include "attn/Dialect/Attn/Transforms/ScheduleFunction.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,7 +1,7 @@
 //===- ScheduleFunction.h - block tables built in generated code -*- C++ -*-=//
 
-#ifndef ATTN_LIB_DIALECT_ATTN_TRANSFORMS_SCHEDULEFUNCTION_H
-#define ATTN_LIB_DIALECT_ATTN_TRANSFORMS_SCHEDULEFUNCTION_H
+#ifndef ATTN_DIALECT_ATTN_TRANSFORMS_SCHEDULEFUNCTION_H
+#define ATTN_DIALECT_ATTN_TRANSFORMS_SCHEDULEFUNCTION_H
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 
@@ -24,4 +24,4 @@ func::FuncOp buildScheduleFunction(OpBuilder &builder, Location loc,
 
 } // namespace mlir::attn
 
-#endif // ATTN_LIB_DIALECT_ATTN_TRANSFORMS_SCHEDULEFUNCTION_H
+#endif // ATTN_DIALECT_ATTN_TRANSFORMS_SCHEDULEFUNCTION_H
