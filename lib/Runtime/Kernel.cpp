@@ -2,6 +2,8 @@
 
 #include "attn/Runtime/Kernel.h"
 
+#include "KernelInternal.h"
+
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Support/BlockTableLayout.h"
 #include "attn/Support/CheckedMath.h"
@@ -16,11 +18,11 @@
 namespace attn {
 namespace {
 
-std::string describeShape(const int64_t shape[4]) {
+std::string describeShape(const int64_t shape[4], const char *elementType) {
   std::string text = "tensor<";
   for (int d = 0; d < 4; ++d)
     absl::StrAppend(&text, shape[d] < 0 ? "?" : std::to_string(shape[d]), "x");
-  return text + "f32>";
+  return absl::StrCat(text, elementType, ">");
 }
 
 std::mutex poolMutex;
@@ -54,14 +56,16 @@ constexpr size_t kMaxCachedTables = 32;
 
 } // namespace
 
-std::string checkCallShape(const KernelDescriptor &kernel,
-                           const CallShape &shape) {
+std::string detail::checkCallShape(int64_t headDim,
+                                   const int64_t staticShape[3][4],
+                                   const char *elementType,
+                                   const CallShape &shape) {
   if (shape.batch < 0 || shape.heads < 0 || shape.kvHeads < 0 || shape.nq < 0 ||
       shape.nk < 0 || shape.headDim < 0)
     return "sizes must be non-negative";
-  if (shape.headDim != kernel.headDim)
+  if (shape.headDim != headDim)
     return absl::StrCat("head dimension ", shape.headDim,
-                        " differs from the IR's ", kernel.headDim);
+                        " differs from the IR's ", headDim);
   if (shape.kvHeads < 1 || shape.heads % shape.kvHeads != 0)
     return absl::StrCat("query heads (", shape.heads,
                         ") must be a multiple of key/value heads (",
@@ -73,14 +77,45 @@ std::string checkCallShape(const KernelDescriptor &kernel,
     int64_t actual[4] = {shape.batch,
                          operand == 0 ? shape.heads : shape.kvHeads,
                          operand == 0 ? shape.nq : shape.nk, shape.headDim};
-    const int64_t *expected = kernel.staticShape[operand];
+    const int64_t *expected = staticShape[operand];
     for (int d = 0; d < 4; ++d)
       if (expected[d] >= 0 && expected[d] != actual[d])
         return absl::StrCat("'", names[operand], "' has shape [", actual[0],
                             ", ", actual[1], ", ", actual[2], ", ", actual[3],
-                            "] but the IR requires ", describeShape(expected));
+                            "] but the IR requires ",
+                            describeShape(expected, elementType));
   }
   return "";
+}
+
+std::string checkCallShape(const KernelDescriptor &kernel,
+                           const CallShape &shape) {
+  return detail::checkCallShape(kernel.headDim, kernel.staticShape, "f32",
+                                shape);
+}
+
+std::vector<int32_t> detail::buildScheduleTables(ScheduleEntry build,
+                                                 int64_t tileQ, int64_t tileK,
+                                                 int64_t nq, int64_t nk) {
+  BlockTableLayout layout{ceilDiv(nq, tileQ), ceilDiv(nk, tileK)};
+  std::vector<int32_t> tables(layout.size(), 0);
+  MemRef1D<int32_t> view{tables.data(), tables.data(), 0,
+                         int64_t(tables.size()), 1};
+  build(&view, nq, nk);
+  return tables;
+}
+
+void detail::setLastError(std::string message) noexcept {
+  lastError.swap(message);
+}
+
+int detail::reportCall(const absl::Status &status) {
+  if (status.ok()) {
+    lastError.clear();
+    return 0;
+  }
+  lastError = std::string(status.message());
+  return int(status.code());
 }
 
 std::shared_ptr<const std::vector<int32_t>>
@@ -89,11 +124,9 @@ scheduleTables(const KernelDescriptor &kernel, int64_t nq, int64_t nk) {
   for (CachedTables &c : tablesCache)
     if (c.kernel == &kernel && c.nq == nq && c.nk == nk)
       return c.tables;
-  BlockTableLayout layout{ceilDiv(nq, kernel.tileQ), ceilDiv(nk, kernel.tileK)};
-  auto tables = std::make_shared<std::vector<int32_t>>(layout.size(), 0);
-  MemRef1D<int32_t> view{tables->data(), tables->data(), 0,
-                         int64_t(tables->size()), 1};
-  kernel.buildTables(&view, nq, nk);
+  auto tables =
+      std::make_shared<std::vector<int32_t>>(detail::buildScheduleTables(
+          kernel.buildTables, kernel.tileQ, kernel.tileK, nq, nk));
   // Callers hold their tables while they run, so an eviction never frees
   // tables in use.
   if (tablesCache.size() >= kMaxCachedTables)
@@ -169,17 +202,11 @@ int attn_run_kernel(const attn::KernelDescriptor *kernel, const float *q,
                     const float *k, const float *v, float *out, int64_t B,
                     int64_t H, int64_t Hkv, int64_t Nq, int64_t Nk, int64_t D) {
   if (!kernel) {
-    attn::lastError = "no kernel";
+    attn::detail::setLastError("no kernel");
     return 1;
   }
-  absl::Status status =
-      attn::runKernel(*kernel, q, k, v, out, {B, H, Hkv, Nq, Nk, D});
-  if (status.ok()) {
-    attn::lastError.clear();
-    return 0;
-  }
-  attn::lastError = std::string(status.message());
-  return int(status.code());
+  return attn::detail::reportCall(
+      attn::runKernel(*kernel, q, k, v, out, {B, H, Hkv, Nq, Nk, D}));
 }
 
 const char *attn_last_error(void) { return attn::lastError.c_str(); }

@@ -10,6 +10,7 @@
 #ifndef ATTN_PIPELINES_PIPELINES_H
 #define ATTN_PIPELINES_PIPELINES_H
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -95,6 +96,10 @@ void buildAttnCUDALoweringPasses(OpPassManager &pm,
 /// Both halves; fails for an empty or unsupported chip list.
 LogicalResult buildAttnCUDAPipeline(OpPassManager &pm,
                                     const AttnCUDAPipelineOptions &options);
+
+/// Runs `pm` on `module`; on failure `error` holds the first diagnostic.
+LogicalResult runCollectingError(PassManager &pm, ModuleOp module,
+                                 std::string &error);
 
 /// Registers attn-cpu-pipeline and attn-cuda-pipeline with attn-opt.
 void registerAttnPipelines();

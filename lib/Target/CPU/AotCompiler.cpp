@@ -157,6 +157,19 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
     module.print(os);
   }
 
+  if (failed(translateForHost(module, cpu, *result, error)))
+    return nullptr;
+  llvm::Module &m = *result->llvmModule;
+  for (const KernelInfo &info : result->kernels)
+    addEntryPoints(m, info);
+  if (failed(optimizeHostModule(*result, error)))
+    return nullptr;
+  return result;
+}
+
+LogicalResult mlir::attn::translateForHost(ModuleOp module, StringRef cpu,
+                                           AotResult &result,
+                                           std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
@@ -172,36 +185,39 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return nullptr;
+    return failure();
   llvm::TargetOptions targetOptions;
-  result->targetMachine.reset(target->createTargetMachine(
+  result.targetMachine.reset(target->createTargetMachine(
       triple, cpuName, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
 
-  result->llvmContext = std::make_unique<llvm::LLVMContext>();
-  result->llvmModule =
-      translateModuleToLLVMIR(module, *result->llvmContext, "attn-kernels");
-  if (!result->llvmModule) {
+  result.llvmContext = std::make_unique<llvm::LLVMContext>();
+  result.llvmModule =
+      translateModuleToLLVMIR(module, *result.llvmContext, "attn-kernels");
+  if (!result.llvmModule) {
     error = "translation to LLVM IR failed";
-    return nullptr;
+    return failure();
   }
-  llvm::Module &m = *result->llvmModule;
+  llvm::Module &m = *result.llvmModule;
   m.setTargetTriple(triple);
-  m.setDataLayout(result->targetMachine->createDataLayout());
+  m.setDataLayout(result.targetMachine->createDataLayout());
   for (llvm::Function &f : m)
     if (!f.isDeclaration()) {
       f.addFnAttr("target-cpu", cpuName);
       if (!features.empty())
         f.addFnAttr("target-features", features);
     }
-  for (const KernelInfo &info : result->kernels)
-    addEntryPoints(m, info);
-  auto optimize = makeOptimizingTransformer(3, 0, result->targetMachine.get());
-  if (llvm::Error err = optimize(&m)) {
+  return success();
+}
+
+LogicalResult mlir::attn::optimizeHostModule(AotResult &result,
+                                             std::string &error) {
+  auto optimize = makeOptimizingTransformer(3, 0, result.targetMachine.get());
+  if (llvm::Error err = optimize(result.llvmModule.get())) {
     error = "LLVM optimization failed: " + llvm::toString(std::move(err));
-    return nullptr;
+    return failure();
   }
-  return result;
+  return success();
 }
 
 LogicalResult mlir::attn::emitMachineCode(AotResult &result, StringRef path,

@@ -2,22 +2,8 @@
 
 #include "KernelFacts.h"
 
-#include "mlir/IR/Diagnostics.h"
-#include "llvm/Support/raw_ostream.h"
-
 using namespace mlir;
 using namespace mlir::attn;
-
-LogicalResult mlir::attn::runCollectingError(PassManager &pm, ModuleOp module,
-                                             std::string &error) {
-  llvm::raw_string_ostream os(error);
-  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &diag) {
-    if (error.empty())
-      os << diag.getLocation() << ": " << diag;
-    return success();
-  });
-  return pm.run(module);
-}
 
 std::optional<KernelInfo> mlir::attn::readKernelInfo(func::FuncOp func) {
   auto facts = func->getAttrOfType<DictionaryAttr>("attn.kernel");

@@ -17,10 +17,6 @@
 
 namespace mlir::attn {
 
-/// Runs `pm` on `module`; on failure `error` holds the first diagnostic.
-LogicalResult runCollectingError(PassManager &pm, ModuleOp module,
-                                 std::string &error);
-
 /// The facts attn-tile recorded on a kernel function (`attn.kernel`,
 /// `attn.signature`), or std::nullopt if it is not a kernel.
 std::optional<KernelInfo> readKernelInfo(func::FuncOp func);

@@ -38,6 +38,14 @@ std::unique_ptr<AotResult>
 compileAheadOfTime(ModuleOp module, StringRef cpu,
                    const AttnCPUPipelineOptions &options, std::string &error);
 
+/// Translates `module` (in the LLVM dialect) into `result`'s LLVM module for
+/// `cpu` ("host" or an LLVM x86-64 CPU name), with its target machine.
+LogicalResult translateForHost(ModuleOp module, StringRef cpu,
+                               AotResult &result, std::string &error);
+
+/// Runs LLVM's -O3 pipeline on `result`'s module.
+LogicalResult optimizeHostModule(AotResult &result, std::string &error);
+
 /// Writes the result as an object file or as assembly.
 LogicalResult emitMachineCode(AotResult &result, StringRef path, bool assembly,
                               std::string &error);
