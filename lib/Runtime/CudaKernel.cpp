@@ -355,6 +355,23 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
                    " blocks of ", kernel.threadsPerBlock, " threads)"));
 }
 
+absl::Status
+launchCudaKernel(const CudaKernelDescriptor &kernel, const DeviceTensorView &q,
+                 const DeviceTensorView &k, const DeviceTensorView &v,
+                 const MutableDeviceTensorView &out, void *stream) {
+  DType expected = kernel.elementKind == kElementBF16  ? DType::BF16
+                   : kernel.elementKind == kElementF16 ? DType::F16
+                                                       : DType::F32;
+  absl::StatusOr<CallShape> shape =
+      checkViews(q, k, v, out, expected,
+                 absl::StrCat("kernel '", kernel.name, "' runs ",
+                              elementTypeName(kernel.elementKind)));
+  if (!shape.ok())
+    return shape.status();
+  return launchCudaKernel(kernel, q.data, k.data, v.data, out.data, *shape,
+                          stream);
+}
+
 } // namespace attn
 
 int attn_run_cuda_kernel(const attn::CudaKernelDescriptor *kernel,

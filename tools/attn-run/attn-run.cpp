@@ -3,9 +3,14 @@
 // attn-run FILE.mlir --entry F --input q=Q.npy --input k=K.npy
 //         --input v=V.npy --output O.npy [--dump-mask M.npy] [--reference]
 //         [--repeat K] [--num-threads N] [--tile-q N] [--tile-k N]
+//         [--target cpu|cuda] [--gpu-arch sm_80,sm_90]
 //
 // JIT-compiles F through attn-cpu-pipeline (or, with --reference, evaluates
-// it in float64) on float32 [B, H, N, D] arrays. Every failure is one
+// it in float64) on float32 [B, H, N, D] arrays. With --target cuda it
+// compiles F through attn-cuda-pipeline and runs it on the GPU (through the
+// CUDA driver, opened at run time): the arrays are converted to F's element
+// type (f32, f16 or bf16) and the output back to float32; --repeat times the
+// launches with CUDA events. Every failure is one
 // "attn-run: error: ..." line and exit code 1; the output is written only on
 // success.
 //
@@ -13,9 +18,12 @@
 
 #include "attn/InitAll.h"
 #include "attn/Reference/Reference.h"
+#include "attn/Runtime/CudaDriver.h"
 #include "attn/Runtime/ThreadPool.h"
+#include "attn/Support/HalfFloat.h"
 #include "attn/Support/Npy.h"
 #include "attn/Target/CPU/JitKernel.h"
+#include "attn/Target/CUDA/CudaJitKernel.h"
 #include "attn/Tools/ToolSupport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -26,6 +34,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <map>
 
 using namespace mlir;
@@ -55,6 +64,13 @@ static cl::opt<int> tileQ("tile-q", cl::desc("Queries per tile (0: default)"),
 static cl::opt<int> tileK("tile-k", cl::desc("Keys per tile"), cl::init(64));
 static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU"),
                                 cl::init("host"));
+static cl::opt<std::string>
+    target("target", cl::desc("cpu, or cuda (an NVIDIA GPU)"), cl::init("cpu"));
+static cl::list<std::string>
+    gpuArch("gpu-arch",
+            cl::desc("CUDA: architectures to compile for (default "
+                     "sm_80,sm_90; the GPU's own is used, else PTX)"),
+            cl::CommaSeparated);
 
 [[noreturn]] static void fail(const std::string &message) {
   llvm::errs() << "attn-run: error: " << message << "\n";
@@ -75,6 +91,92 @@ static MaskPatternAttrInterface patternOf(func::FuncOp func) {
   return pattern ? pattern : DenseAttr::get(func.getContext());
 }
 
+/// Exits with `status`'s message unless it is ok.
+static void check(const absl::Status &status) {
+  if (!status.ok())
+    fail(std::string(status.message()));
+}
+template <typename T> static T check(absl::StatusOr<T> value) {
+  check(value.status());
+  return *std::move(value);
+}
+
+/// --target cuda: compiles `entry`, runs it on the GPU, returns the output.
+static std::vector<float> runOnCuda(ModuleOp module,
+                                    const AttentionShape &shape,
+                                    const ::attn::npy::Array &q,
+                                    const ::attn::npy::Array &k,
+                                    const ::attn::npy::Array &v) {
+  namespace cuda = ::attn::cuda;
+  AttnCUDAPipelineOptions options;
+  if (tileQ > 0)
+    options.tileQ = tileQ;
+  options.tileK = tileK;
+  if (!gpuArch.empty())
+    options.chips = SmallVector<std::string>(gpuArch.begin(), gpuArch.end());
+  std::string error;
+  std::unique_ptr<CudaJitKernel> kernel =
+      CudaJitKernel::compile(module, entry, options, error);
+  if (!kernel)
+    fail(error);
+  std::string problem =
+      ::attn::checkCallShape(kernel->descriptorFor(shape.nq, shape.nk), shape);
+  if (!problem.empty())
+    fail(problem);
+  check(cuda::ensureContext());
+
+  // Element type conversions on the host.
+  const std::string &element = kernel->info().element;
+  bool half = element != "f32";
+  auto kind =
+      element == "bf16" ? ::attn::HalfKind::BF16 : ::attn::HalfKind::F16;
+  size_t elementBytes = half ? 2 : 4;
+  auto upload = [&](const std::vector<float> &data) {
+    cuda::DeviceBuffer buffer = check(cuda::DeviceBuffer::allocate(
+        std::max<size_t>(data.size() * elementBytes, 16)));
+    if (half) {
+      std::vector<uint16_t> bits = ::attn::toHalf(data, kind);
+      check(cuda::copyToDevice(buffer.get(), bits.data(), bits.size() * 2));
+    } else {
+      check(cuda::copyToDevice(buffer.get(), data.data(), data.size() * 4));
+    }
+    return buffer;
+  };
+  cuda::DeviceBuffer qd = upload(q.data), kd = upload(k.data),
+                     vd = upload(v.data);
+  cuda::DeviceBuffer od = check(cuda::DeviceBuffer::allocate(
+      std::max<size_t>(q.data.size() * elementBytes, 16)));
+  auto once = [&] {
+    check(kernel->launch(qd.data(), kd.data(), vd.data(), od.data(), shape));
+  };
+  once(); // also the warm-up of --repeat
+  check(cuda::synchronize());
+  if (repeat > 0) {
+    std::vector<double> times;
+    for (int r = 0; r < repeat; ++r) {
+      cuda::EventTimer timer = check(cuda::EventTimer::create());
+      check(timer.start());
+      once();
+      check(timer.stop());
+      times.push_back(check(timer.elapsedMs()));
+    }
+    std::sort(times.begin(), times.end());
+    llvm::errs() << llvm::format("attn-run: kernel median %.3f ms, min %.3f "
+                                 "ms over %d runs; compile %.1f ms\n",
+                                 times[times.size() / 2], times.front(),
+                                 int(repeat), kernel->compileMillis());
+  }
+  std::vector<float> result(q.data.size());
+  if (half) {
+    std::vector<uint16_t> bits(q.data.size());
+    check(cuda::copyToHost(bits.data(), od.get(), bits.size() * 2));
+    result = ::attn::fromHalf(bits, kind);
+  } else {
+    check(cuda::copyToHost(result.data(), od.get(), result.size() * 4));
+  }
+  return result;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn function\n");
@@ -82,6 +184,10 @@ int main(int argc, char **argv) {
     fail("--repeat must be in [0, 100000]");
   if (threads < 0 || threads > 1024)
     fail("--num-threads must be in [0, 1024]");
+  if (target != "cpu" && target != "cuda")
+    fail("--target must be cpu or cuda, got '" + target + "'");
+  if (target != "cuda" && !gpuArch.empty())
+    fail("--gpu-arch needs --target cuda");
 
   // Inputs.
   std::map<std::string, ::attn::npy::Array> arrays;
@@ -145,6 +251,8 @@ int main(int argc, char **argv) {
       fail(error);
     result.shape.assign(out->shape.begin(), out->shape.end());
     result.data.assign(out->data.begin(), out->data.end());
+  } else if (target == "cuda") {
+    result.data = runOnCuda(*module, shape, q, k, v);
   } else {
     AttnCPUPipelineOptions options;
     options.tileQ = tileQ;

@@ -13,6 +13,7 @@
 #define ATTN_RUNTIME_CUDAKERNEL_H
 
 #include "attn/Runtime/Kernel.h"
+#include "attn/Runtime/TensorView.h"
 
 #include "absl/status/status.h"
 
@@ -82,6 +83,17 @@ struct CudaKernelDescriptor {
 absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
                               const void *k, const void *v, void *out,
                               const CallShape &shape, void *stream = nullptr);
+
+/// Views of tensors in device memory.
+using DeviceTensorView = BasicTensorView<const void>;
+using MutableDeviceTensorView = BasicTensorView<void>;
+
+/// launchCudaKernel on views: q [B, H, Nq, D], k and v [B, Hkv, Nk, D], out
+/// [B, H, Nq, D], contiguous, of the kernel's element type.
+absl::Status
+launchCudaKernel(const CudaKernelDescriptor &kernel, const DeviceTensorView &q,
+                 const DeviceTensorView &k, const DeviceTensorView &v,
+                 const MutableDeviceTensorView &out, void *stream = nullptr);
 
 /// Why `shape` cannot be run by `kernel` ("" when it can).
 std::string checkCallShape(const CudaKernelDescriptor &kernel,

@@ -12,9 +12,11 @@
 #include "attn/Runtime/Kernel.h"
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 namespace attn {
 
@@ -47,6 +49,24 @@ template <typename T> struct BasicTensorView {
 
 using TensorView = BasicTensorView<const float>;
 using MutableTensorView = BasicTensorView<float>;
+
+/// What checkViews needs of a view.
+struct ViewFacts {
+  std::array<int64_t, 4> shape;
+  DType dtype;
+  bool contiguous;
+  template <typename T>
+  ViewFacts(const BasicTensorView<T> &view)
+      : shape(view.shape), dtype(view.dtype), contiguous(view.isContiguous()) {}
+};
+
+/// The sizes of a call on views q, k, v and out, or why they cannot be run
+/// by kernels of element type `expected` (`kernels` names them in messages,
+/// e.g. "the CPU kernels run f32").
+absl::StatusOr<CallShape> checkViews(const ViewFacts &q, const ViewFacts &k,
+                                     const ViewFacts &v, const ViewFacts &out,
+                                     DType expected,
+                                     const std::string &kernels);
 
 /// runKernel on views: q [B, H, Nq, D], k and v [B, Hkv, Nk, D], out
 /// [B, H, Nq, D], all contiguous f32.

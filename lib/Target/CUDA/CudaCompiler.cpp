@@ -117,7 +117,10 @@ LogicalResult assemble(StringRef ptxas, CudaImageCode &image,
     return failure();
   }
   image.cubin = (*cubin)->getBuffer().str();
-  image.ptxasReport = report;
+  // Keep the figures; compile times would make every header differ.
+  for (StringRef line : llvm::split(report, '\n'))
+    if (!line.trim().empty() && !line.contains("Compile time"))
+      image.ptxasReport += line.str() + "\n";
   return success();
 }
 

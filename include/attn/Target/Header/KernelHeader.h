@@ -4,6 +4,7 @@
 #define ATTN_TARGET_HEADER_KERNELHEADER_H
 
 #include "attn/Target/CPU/JitKernel.h"
+#include "attn/Target/CUDA/CudaCompiler.h"
 
 #include <string>
 #include <vector>
@@ -16,6 +17,13 @@ namespace mlir::attn {
 /// include guard; `sourceName` is quoted in the banner.
 std::string emitKernelHeader(const std::vector<KernelInfo> &kernels,
                              StringRef libraryName, StringRef sourceName);
+
+/// The same for GPU kernels: `attn_f_cuda` on device pointers and a stream,
+/// `attn_cuda_descriptor_f` and `attn::kernels::f` on device tensor views.
+/// `report` (ptxas -v) is quoted in the banner.
+std::string emitCudaKernelHeader(const std::vector<CudaKernelInfo> &kernels,
+                                 StringRef libraryName, StringRef sourceName,
+                                 StringRef report);
 
 } // namespace mlir::attn
 
