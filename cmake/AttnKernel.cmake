@@ -1,19 +1,28 @@
-# attn_add_kernel(<lib> SOURCE <file.mlir> [TARGET cpu|cuda] [CPU <mcpu>])
+# attn_add_kernel(<lib> SOURCE <file.mlir> [TARGET cpu|cuda] [CPU <mcpu>]
+#                 [GPU_ARCH <sm_80> <sm_90> ...])
 #
 # Runs attn-compile on <file.mlir> at build time (again whenever the file
 # changes) and defines the library <lib>: link it and include "<lib>.h" to
-# call attn::kernels::<f>(...) or attn_<f>_f32(...) for every function <f>
-# of the file. The library brings attn::runtime with it.
+# call attn::kernels::<f>(...), or attn_<f>_f32(...) (TARGET cpu) /
+# attn_<f>_cuda(...) (TARGET cuda, device pointers and a stream) for every
+# function <f> of the file. The library brings attn::runtime with it; GPU
+# kernels need no CUDA at build or link time (the runtime opens the driver
+# when it runs). CPU names the host CPU of the kernels (or of the GPU
+# library's host code), GPU_ARCH the GPU architectures (default sm_80 and
+# sm_90; the PTX of the first runs on newer GPUs too).
 function(attn_add_kernel lib)
-  cmake_parse_arguments(ARG "" "SOURCE;TARGET;CPU" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "SOURCE;TARGET;CPU" "GPU_ARCH" ${ARGN})
   if(NOT ARG_SOURCE)
     message(FATAL_ERROR "attn_add_kernel(${lib}): SOURCE <file.mlir> is required")
   endif()
   if(NOT ARG_TARGET)
     set(ARG_TARGET cpu)
   endif()
-  if(NOT ARG_TARGET STREQUAL "cpu")
-    message(FATAL_ERROR "attn_add_kernel(${lib}): TARGET ${ARG_TARGET} is not supported yet (cpu)")
+  if(NOT ARG_TARGET MATCHES "^(cpu|cuda)$")
+    message(FATAL_ERROR "attn_add_kernel(${lib}): TARGET must be cpu or cuda, got ${ARG_TARGET}")
+  endif()
+  if(ARG_GPU_ARCH AND NOT ARG_TARGET STREQUAL "cuda")
+    message(FATAL_ERROR "attn_add_kernel(${lib}): GPU_ARCH needs TARGET cuda")
   endif()
   if(NOT lib MATCHES "^[A-Za-z0-9_]+$")
     message(FATAL_ERROR "attn_add_kernel(${lib}): the name must be letters, digits and underscores")
@@ -23,6 +32,10 @@ function(attn_add_kernel lib)
   set(cpu_args)
   if(ARG_CPU)
     set(cpu_args --mcpu "${ARG_CPU}")
+  endif()
+  if(ARG_GPU_ARCH)
+    string(REPLACE ";" "," archs "${ARG_GPU_ARCH}")
+    list(APPEND cpu_args --gpu-arch "${archs}")
   endif()
   add_custom_command(
     OUTPUT "${dir}/${lib}.h" "${dir}/${lib}.a"
