@@ -9,7 +9,7 @@ from lit.llvm import llvm_config
 config.name = "attn"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Unit", "Integration", "Aot", "Install", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+config.excludes = ["Unit", "Integration", "Aot", "Cuda", "Install", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
                    "Inputs"]
 
 config.test_source_root = os.path.dirname(__file__)
@@ -48,3 +48,14 @@ if os.path.exists("/usr/bin/chromium"):
         "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--hide-scrollbars",
         "--user-data-dir=%t/chromium-profile"])))
+
+# ptxas (the CUDA toolkit) assembles the GPU kernels; found as attn-compile
+# finds it.
+import shutil
+ptxas = os.environ.get("ATTN_PTXAS") or next(
+    (p for p in [os.path.join(os.environ.get("CUDA_HOME", "/nonexistent"), "bin/ptxas"),
+                 "/usr/local/cuda/bin/ptxas", shutil.which("ptxas") or ""]
+     if p and os.access(p, os.X_OK)), "")
+if ptxas:
+    config.available_features.add("ptxas")
+llvm_config.with_system_environment(["ATTN_PTXAS", "CUDA_HOME"])

@@ -286,6 +286,14 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
     return absl::InvalidArgumentError("q and out must not be null");
   if (kvSize > 0 && (!k || !v))
     return absl::InvalidArgumentError("k and v must not be null");
+  // The kernels move K and V tiles in 16-byte vectors; a misaligned address
+  // would fault and poison the context.
+  const char *names[] = {"q", "k", "v", "out"};
+  const void *pointers[] = {q, k, v, out};
+  for (int i = 0; i < 4; ++i)
+    if (reinterpret_cast<uintptr_t>(pointers[i]) % 16 != 0)
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", names[i], "' must be 16-byte aligned"));
   int64_t blocks =
       satMul(satMul(shape.batch, shape.heads), ceilDiv(shape.nq, kernel.tileQ));
   if (blocks == 0)

@@ -203,6 +203,10 @@ struct ConvertAttnToGPUPass
         b, loc, "attn_kernel_" + name, b.getFunctionType(inputs, {}),
         TypeRange{sharedTile, sharedTile}, privateBuffers);
     kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    // Staging writes 16-byte vectors into the tiles.
+    for (unsigned i = 0; i < 2; ++i)
+      kernel.setWorkgroupAttributionAttr(
+          i, LLVM::LLVMDialect::getAlignAttrName(), b.getI64IntegerAttr(16));
     kernel.setKnownBlockSizeAttr(
         b.getDenseI32ArrayAttr({int32_t(spec.threads), 1, 1}));
     kernel->setAttr("attn.signature", TypeAttr::get(func.getFunctionType()));

@@ -79,7 +79,7 @@ private:
     auto scoreLoop = scf::ForOp::create(
         b, loc, idx(0), idx(spec.tileK), idx(1), ValueRange{negInf()},
         [&](OpBuilder &, Location, Value j, ValueRange blockMax) {
-          Value keyRow = mul(j, idx(d));
+          Value keyRow = mul(j, idx(spec.sharedRowStride));
           Value s = f32Constant(0.0);
           for (int64_t c = 0; c < d; ++c)
             s = fma(query[c], load(sharedKeys, add(keyRow, idx(c))), s);
@@ -101,7 +101,7 @@ private:
           Value p = exp2(
               arith::SubFOp::create(b, loc, load(privateScratch, j), shift));
           SmallVector<Value> next = {arith::AddFOp::create(b, loc, acc[0], p)};
-          Value valueRow = mul(j, idx(d));
+          Value valueRow = mul(j, idx(spec.sharedRowStride));
           for (int64_t c = 0; c < d; ++c)
             next.push_back(
                 fma(p, load(sharedValues, add(valueRow, idx(c))), acc[1 + c]));
