@@ -51,6 +51,10 @@ void mlir::attn::buildAttnCUDALoweringPasses(
     target.optLevel = 3;
     pm.addPass(createGpuNVVMAttachTarget(target));
   }
+}
+
+void mlir::attn::buildAttnCUDABinaryPasses(
+    OpPassManager &pm, const AttnCUDAPipelineOptions &options) {
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;
   pm.addPass(createGpuModuleToBinaryPass(binary));
@@ -66,6 +70,7 @@ mlir::attn::buildAttnCUDAPipeline(OpPassManager &pm,
       return failure();
   buildAttnCUDAKernelPasses(pm, options);
   buildAttnCUDALoweringPasses(pm, options);
+  buildAttnCUDABinaryPasses(pm, options);
   return success();
 }
 

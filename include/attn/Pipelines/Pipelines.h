@@ -88,12 +88,16 @@ bool isSupportedGPUArch(StringRef chip);
 void buildAttnCUDAKernelPasses(OpPassManager &pm,
                                const AttnCUDAPipelineOptions &options);
 
-/// The second half: kernels to NVVM, host functions to LLVM, one NVVM target
-/// per chip, then `gpu.binary @attn_kernels` with one object per chip.
+/// The second part: kernels to NVVM, host functions to LLVM, one NVVM
+/// target per chip.
 void buildAttnCUDALoweringPasses(OpPassManager &pm,
                                  const AttnCUDAPipelineOptions &options);
 
-/// Both halves; fails for an empty or unsupported chip list.
+/// The last part: `gpu.binary @attn_kernels` with one object per chip.
+void buildAttnCUDABinaryPasses(OpPassManager &pm,
+                               const AttnCUDAPipelineOptions &options);
+
+/// All three; fails for an empty or unsupported chip list.
 LogicalResult buildAttnCUDAPipeline(OpPassManager &pm,
                                     const AttnCUDAPipelineOptions &options);
 

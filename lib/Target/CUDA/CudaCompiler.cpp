@@ -301,6 +301,14 @@ std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
   buildAttnCUDALoweringPasses(lowering, isa);
   if (failed(runCollectingError(lowering, module, error)))
     return nullptr;
+  {
+    llvm::raw_string_ostream os(result->nvvmMlir);
+    module.print(os);
+  }
+  PassManager serialize(module.getContext());
+  buildAttnCUDABinaryPasses(serialize, isa);
+  if (failed(runCollectingError(serialize, module, error)))
+    return nullptr;
   auto binary = module.lookupSymbol<gpu::BinaryOp>("attn_kernels");
   for (Attribute attr : binary.getObjects()) {
     auto object = cast<gpu::ObjectAttr>(attr);
@@ -312,10 +320,6 @@ std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
     result->images.push_back(std::move(image));
   }
   binary.erase();
-  {
-    llvm::raw_string_ostream os(result->nvvmMlir);
-    module.print(os);
-  }
   if (hostCpu.empty())
     return result;
 
