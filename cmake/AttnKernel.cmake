@@ -46,8 +46,13 @@ function(attn_add_kernel lib)
     COMMENT "attn-compile ${ARG_SOURCE}"
     VERBATIM)
   add_custom_target(${lib}_attn_compile DEPENDS "${dir}/${lib}.h" "${dir}/${lib}.a")
-  add_library(${lib} INTERFACE)
+  # An imported static library, so that CMake orders attn::runtime after
+  # every kernel library that needs it on the link line.
+  file(MAKE_DIRECTORY "${dir}")
+  add_library(${lib} STATIC IMPORTED GLOBAL)
+  set_target_properties(${lib} PROPERTIES
+    IMPORTED_LOCATION "${dir}/${lib}.a"
+    INTERFACE_INCLUDE_DIRECTORIES "${dir}"
+    INTERFACE_LINK_LIBRARIES attn::runtime)
   add_dependencies(${lib} ${lib}_attn_compile)
-  target_include_directories(${lib} INTERFACE "${dir}")
-  target_link_libraries(${lib} INTERFACE "${dir}/${lib}.a" attn::runtime)
 endfunction()

@@ -1,7 +1,11 @@
 // Runs the Longformer and GQA kernels on random data and checks them against
-// a naive attention written here, in double precision.
+// a naive attention written here, in double precision; then a causal kernel
+// on the GPU, where there is one.
+#include "gpu_causal.h"
 #include "gqa.h"
 #include "longformer.h"
+
+#include "attn/Runtime/CudaDriver.h"
 
 #include <cmath>
 #include <cstdio>
@@ -125,6 +129,48 @@ int main() {
                           nq, nk, d);
     std::printf("gqa with 6 heads: code %d, \"%s\"\n", rc, attn_last_error());
     failures += rc == 0;
+  }
+  // Causal attention on the GPU: device buffers through the runtime's
+  // driver API (a CUDA program would use cudaMalloc and its own stream).
+  {
+    int64_t b = 2, h = 3, n = 200, d = 64;
+    auto q = randomTensor(b * h * n * d, rng), k = randomTensor(q.size(), rng),
+         v = randomTensor(q.size(), rng);
+    std::vector<float> out(q.size());
+    size_t bytes = q.size() * sizeof(float);
+    absl::Status status = attn::cuda::ensureContext().status();
+    if (!status.ok()) {
+      std::printf("gpu_causal: skipped (%s)\n",
+                  std::string(status.message()).c_str());
+      // Without a GPU the call itself fails cleanly, with the same reason.
+      alignas(16) static float dummy[4];
+      int rc = attn_gpu_causal_cuda(dummy, dummy, dummy, dummy, b, h, h, n, n,
+                                    d, nullptr);
+      failures += rc == 0 || std::string(attn_last_error()).rfind("no CUDA", 0);
+    } else {
+      auto upload = [&](const std::vector<float> &host) {
+        auto buffer = attn::cuda::DeviceBuffer::allocate(bytes);
+        if (buffer.ok())
+          status.Update(
+              attn::cuda::copyToDevice(buffer->get(), host.data(), bytes));
+        return buffer;
+      };
+      auto qd = upload(q), kd = upload(k), vd = upload(v), od = upload(out);
+      if (!qd.ok() || !kd.ok() || !vd.ok() || !od.ok() || !status.ok() ||
+          attn_gpu_causal_cuda(qd->data(), kd->data(), vd->data(), od->data(),
+                               b, h, h, n, n, d, nullptr) != 0 ||
+          !attn::cuda::synchronize().ok() ||
+          !attn::cuda::copyToHost(out.data(), od->get(), bytes).ok()) {
+        std::printf("gpu_causal failed: %s\n", attn_last_error());
+        return 1;
+      }
+      auto expected =
+          naiveAttention(q, k, v, b, h, h, n, n, d,
+                         [](int64_t p, int64_t j) { return j <= p; });
+      double err = relativeError(out, expected);
+      std::printf("gpu_causal: relative error %.2e\n", err);
+      failures += !(err < 1e-5);
+    }
   }
   std::printf(failures ? "FAILED\n" : "OK\n");
   return failures ? 1 : 0;

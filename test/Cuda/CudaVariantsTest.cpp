@@ -35,6 +35,14 @@ struct Variant {
   std::string file, element;
 };
 
+/// How gtest (and so ctest) names a variant: "longformer_bf16".
+std::string variantName(const Variant &variant) {
+  return llvm::sys::path::stem(variant.file).str() + "_" + variant.element;
+}
+void PrintTo(const Variant &variant, std::ostream *os) {
+  *os << variantName(variant);
+}
+
 std::string readFile(const std::string &path) {
   std::ifstream in(path);
   std::stringstream buffer;
@@ -175,6 +183,5 @@ TEST_P(CudaVariantsTest, MatchesTheReferenceOnTheGpu) {
 INSTANTIATE_TEST_SUITE_P(Examples, CudaVariantsTest,
                          ::testing::ValuesIn(allVariants()),
                          [](const ::testing::TestParamInfo<Variant> &info) {
-                           return llvm::sys::path::stem(info.param.file).str() +
-                                  "_" + info.param.element;
+                           return variantName(info.param);
                          });
