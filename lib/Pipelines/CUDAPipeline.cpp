@@ -3,6 +3,7 @@
 #include "attn/Pipelines/Pipelines.h"
 
 #include "attn/Conversion/Passes.h"
+#include "attn/Dialect/Attn/Transforms/GpuKernelFacts.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -72,9 +73,4 @@ mlir::attn::buildAttnCUDAPipeline(OpPassManager &pm,
   buildAttnCUDALoweringPasses(pm, options);
   buildAttnCUDABinaryPasses(pm, options);
   return success();
-}
-
-bool mlir::attn::isSupportedGPUArch(StringRef chip) {
-  return chip == "sm_80" || chip == "sm_86" || chip == "sm_89" ||
-         chip == "sm_90" || chip == "sm_100" || chip == "sm_120";
 }

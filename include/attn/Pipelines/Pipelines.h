@@ -10,6 +10,8 @@
 #ifndef ATTN_PIPELINES_PIPELINES_H
 #define ATTN_PIPELINES_PIPELINES_H
 
+#include "attn/Dialect/Attn/Transforms/GpuKernelFacts.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
@@ -78,9 +80,6 @@ struct AttnCUDAPipelineOptions
       llvm::cl::desc("isa (PTX text), bin (cubin, runs ptxas) or fatbin"),
       llvm::cl::init("isa")};
 };
-
-/// Whether attn-cuda-pipeline can target `chip` (mma.sync needs sm_80+).
-bool isSupportedGPUArch(StringRef chip);
 
 /// The first half of attn-cuda-pipeline: attn-fuse, attn-sparsify and
 /// convert-attn-to-gpu, leaving `gpu.module @attn_kernels` with the kernels'

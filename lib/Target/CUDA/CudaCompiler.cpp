@@ -331,3 +331,63 @@ std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
     return nullptr;
   return result;
 }
+
+FailureOr<GpuKernelFacts> mlir::attn::parsePtxasReport(StringRef report,
+                                                       StringRef kernel,
+                                                       std::string &error) {
+  // ptxas info    : Function properties for <kernel>
+  //     256 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+  // ptxas info    : Used 168 registers, used 1 barriers, ... 32768 bytes smem
+  GpuKernelFacts facts;
+  bool inKernel = false, found = false;
+  auto numberBefore = [](StringRef line, StringRef unit, int64_t &value) {
+    size_t at = line.find(unit);
+    if (at == StringRef::npos)
+      return;
+    StringRef head = line.take_front(at).rtrim();
+    StringRef digits = head.drop_front(head.find_last_not_of("0123456789") + 1);
+    digits.getAsInteger(10, value);
+  };
+  for (StringRef line : llvm::split(report, '\n')) {
+    if (line.contains("Function properties for ") ||
+        line.contains("Compiling entry function "))
+      inKernel = line.contains(("'" + kernel + "'").str()) ||
+                 line.ends_with((" " + kernel).str());
+    if (!inKernel)
+      continue;
+    numberBefore(line, " bytes stack frame", facts.stackBytes);
+    numberBefore(line, " bytes spill stores", facts.spillStoreBytes);
+    numberBefore(line, " bytes spill loads", facts.spillLoadBytes);
+    if (line.contains("Used ")) {
+      numberBefore(line, " registers", facts.registers);
+      numberBefore(line, " bytes smem", facts.sharedBytes);
+      found = true;
+    }
+  }
+  if (!found) {
+    error = ("ptxas reported nothing for '" + kernel + "'").str();
+    return failure();
+  }
+  return facts;
+}
+
+FailureOr<GpuKernelFacts>
+mlir::attn::kernelFactsOf(ModuleOp module,
+                          const AttnCUDAPipelineOptions &options,
+                          std::string &error) {
+  std::string ptxas = findPtxas();
+  if (ptxas.empty()) {
+    error = "ptxas not found (set ATTN_PTXAS or CUDA_HOME)";
+    return failure();
+  }
+  std::unique_ptr<CudaCompileResult> result =
+      compileForCUDA(module, options, ptxas, "", error);
+  if (!result)
+    return failure();
+  const CudaKernelInfo &kernel = result->kernels.front();
+  FailureOr<GpuKernelFacts> facts = parsePtxasReport(
+      result->images.front().ptxasReport, "attn_kernel_" + kernel.name, error);
+  if (succeeded(facts))
+    facts->threadsPerBlock = kernel.threads;
+  return facts;
+}

@@ -15,6 +15,7 @@
 #define ATTN_TARGET_CUDA_CUDACOMPILER_H
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
+#include "attn/Dialect/Attn/Transforms/GpuKernelFacts.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Target/CPU/AotCompiler.h"
 
@@ -66,6 +67,16 @@ std::string findPtxas();
 std::unique_ptr<CudaCompileResult>
 compileForCUDA(ModuleOp module, const AttnCUDAPipelineOptions &options,
                StringRef ptxas, StringRef hostCpu, std::string &error);
+
+/// The figures of kernel `kernel` in a ptxas -v report.
+FailureOr<GpuKernelFacts> parsePtxasReport(StringRef report, StringRef kernel,
+                                           std::string &error);
+
+/// The static facts of the kernel of the single function of `module` (which
+/// this modifies) for `options.chips.front()`. Needs ptxas.
+FailureOr<GpuKernelFacts> kernelFactsOf(ModuleOp module,
+                                        const AttnCUDAPipelineOptions &options,
+                                        std::string &error);
 
 /// The CUDA element kind (attn/Runtime/CudaKernel.h) of "f32", "f16", "bf16".
 int64_t elementKindOf(StringRef element);

@@ -9,6 +9,7 @@
 #include "attn/Analysis/CostModel.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/IR/PatternSimplify.h"
+#include "attn/Dialect/Attn/Transforms/GpuKernelFacts.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
 #include "llvm/Support/Format.h"
@@ -42,6 +43,12 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
     if (!(peakGflops > 0) || !(bandwidthGBs > 0) || dModel < 0)
       return fail("peak-gflops and bandwidth-gbs must be positive, d-model "
                   "non-negative");
+    if (!gpuArch.empty() && !isSupportedGPUArch(gpuArch))
+      return fail("unsupported gpu-arch '" + gpuArch +
+                  "' (sm_80, sm_86, sm_89, sm_90, sm_100, sm_120)");
+    if (!gpuArch.empty() && !getGpuKernelFactsProvider())
+      return fail("gpu-arch needs the CUDA back end, which this tool does "
+                  "not register");
     getOperation()->walk([&](Operation *op) {
       if (auto attention = dyn_cast<AttentionOp>(op))
         report(op, simplifyPattern(attention.getEffectivePattern()),
@@ -130,6 +137,8 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
                          cost.exps, cost.bytes, cost.peakExtraBytes,
                          cost.rooflineSeconds(peaks) * 1e3);
     }
+    if (fused && !gpuArch.empty())
+      reportGpuKernel(cast<AttentionOp>(op));
     if (dModel > 0) {
       for (int64_t n : lengths) {
         sizes.nq = sizes.nk = n;
@@ -144,6 +153,25 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
                          "N = %.6g\n",
                          layer.crossoverN);
     }
+  }
+
+  /// ptxas' figures for the GPU kernel of `op`.
+  void reportGpuKernel(AttentionOp op) {
+    std::string error;
+    FailureOr<GpuKernelFacts> facts =
+        getGpuKernelFactsProvider()(op, gpuArch, tileQ, tileK, error);
+    llvm::raw_ostream &os = llvm::outs();
+    if (failed(facts)) {
+      op.emitWarning() << "attn-cost: no " << gpuArch
+                       << " kernel facts: " << error;
+      return;
+    }
+    os << "//   " << gpuArch << " kernel (ptxas -v): " << facts->registers
+       << " registers, " << facts->spillStoreBytes << " bytes spill stores, "
+       << facts->spillLoadBytes << " bytes spill loads, " << facts->stackBytes
+       << " bytes stack, " << facts->sharedBytes << " bytes shared, "
+       << facts->threadsPerBlock << " threads per block, "
+       << residentBlocksPerSM(*facts, gpuArch) << " blocks per SM\n";
   }
 };
 } // namespace

@@ -35,11 +35,15 @@ def AttnCostPass : Pass<"attn-cost"> {
     max(FLOPs / peak, bytes / bandwidth) for the given machine peaks. With
     `d-model`, also the whole layer: projections against the attention core
     and the N where the core overtakes them. Static sizes of the op win over
-    the options. The IR is left unchanged; docs/cost-model.md has the
-    equations.
+    the options. With `gpu-arch`, every fused op's GPU kernel is compiled
+    (attn-cuda-pipeline, ptxas -v) and its static facts printed: registers,
+    spilled bytes, stack, shared memory, threads per block and the blocks
+    that fit on one SM at once. The IR is left unchanged; docs/cost-model.md
+    has the equations.
 
     ```
     attn-opt --attn-cost="seq-lens=1024,4096" -o /dev/null examples/variants/causal.mlir
+    attn-opt --attn-fuse --attn-cost="gpu-arch=sm_90" -o /dev/null examples/variants/causal.mlir
     ```
   }];
   let options = [
@@ -59,6 +63,9 @@ def AttnCostPass : Pass<"attn-cost"> {
            "Memory bandwidth, GB/s">,
     Option<"dModel", "d-model", "int64_t", /*default=*/"0",
            "Model width for the whole-layer cost (0: none)">,
+    Option<"gpuArch", "gpu-arch", "std::string", /*default=*/"\"\"",
+           "Also compile each fused op's GPU kernel for this architecture "
+           "(sm_80, sm_90, ...) and print ptxas' static facts">,
   ];
 }
 

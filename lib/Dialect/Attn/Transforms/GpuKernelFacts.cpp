@@ -1,0 +1,62 @@
+//===- GpuKernelFacts.cpp - static facts of a compiled GPU kernel ---------===//
+
+#include "attn/Dialect/Attn/Transforms/GpuKernelFacts.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+#include <algorithm>
+#include <optional>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+static GpuKernelFactsProvider &provider() {
+  static GpuKernelFactsProvider registered;
+  return registered;
+}
+
+void mlir::attn::setGpuKernelFactsProvider(GpuKernelFactsProvider p) {
+  provider() = std::move(p);
+}
+
+const GpuKernelFactsProvider &mlir::attn::getGpuKernelFactsProvider() {
+  return provider();
+}
+
+namespace {
+/// Per SM (CUDA C Programming Guide, compute capabilities table): threads,
+/// blocks and the shared memory a kernel can use. All have 64K registers,
+/// allocated per warp in units of 256.
+struct SMLimits {
+  int64_t threads, blocks, sharedKiB;
+};
+std::optional<SMLimits> limitsOf(StringRef arch) {
+  return llvm::StringSwitch<std::optional<SMLimits>>(arch)
+      .Case("sm_80", SMLimits{2048, 32, 164})
+      .Case("sm_86", SMLimits{1536, 16, 100})
+      .Case("sm_89", SMLimits{1536, 24, 100})
+      .Case("sm_90", SMLimits{2048, 32, 228})
+      .Case("sm_100", SMLimits{2048, 32, 228})
+      .Case("sm_120", SMLimits{1536, 24, 100})
+      .Default(std::nullopt);
+}
+} // namespace
+
+bool mlir::attn::isSupportedGPUArch(StringRef arch) {
+  return limitsOf(arch).has_value();
+}
+
+int64_t mlir::attn::residentBlocksPerSM(const GpuKernelFacts &facts,
+                                        StringRef arch) {
+  std::optional<SMLimits> limits = limitsOf(arch);
+  if (!limits || facts.threadsPerBlock < 1)
+    return 0;
+  int64_t warps = (facts.threadsPerBlock + 31) / 32;
+  int64_t registersPerWarp = (facts.registers * 32 + 255) / 256 * 256;
+  int64_t blocks = std::min(limits->blocks, limits->threads / (warps * 32));
+  if (registersPerWarp > 0)
+    blocks = std::min(blocks, 65536 / (registersPerWarp * warps));
+  if (facts.sharedBytes > 0)
+    blocks = std::min(blocks, limits->sharedKiB * 1024 / facts.sharedBytes);
+  return blocks;
+}
