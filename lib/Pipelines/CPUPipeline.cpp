@@ -111,9 +111,11 @@ void mlir::attn::registerAttnPipelines() {
       "Compile attn functions to GPU kernels: NVVM, then PTX or cubin per "
       "architecture",
       [](OpPassManager &pm, const AttnCUDAPipelineOptions &options) {
-        if (failed(buildAttnCUDAPipeline(pm, options)))
+        std::string problem = checkAttnCUDAPipelineOptions(options);
+        if (!problem.empty())
           pm.addPass(std::make_unique<InvalidPipelinePass>(
-              "attn-cuda-pipeline: chips must be a non-empty list of sm_80, "
-              "sm_86, sm_89, sm_90, sm_100, sm_120"));
+              "attn-cuda-pipeline: " + problem));
+        else
+          (void)buildAttnCUDAPipeline(pm, options);
       });
 }

@@ -23,7 +23,7 @@
 // SM90-SAME: .version 8.3
 // SM90-NOT: sm_80
 
-// BADCHIP: attn-cuda-pipeline: chips must be a non-empty list of sm_80, sm_86, sm_89, sm_90, sm_100, sm_120
+// BADCHIP: attn-cuda-pipeline: unsupported GPU architecture 'sm_70' (sm_80, sm_86, sm_89, sm_90, sm_100, sm_120)
 
 func.func @longformer(%q: tensor<?x?x?x64xbf16>, %k: tensor<?x?x?x64xbf16>, %v: tensor<?x?x?x64xbf16>) -> tensor<?x?x?x64xbf16> {
   %s = attn.qk %q, %k {scale = 0.125 : f32} : tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16> -> tensor<?x?x?x?xf32>
@@ -32,3 +32,14 @@ func.func @longformer(%q: tensor<?x?x?x64xbf16>, %k: tensor<?x?x?x64xbf16>, %v: 
   %o = attn.pv %p, %v : tensor<?x?x?x?xf32>, tensor<?x?x?x64xbf16> -> tensor<?x?x?x64xbf16>
   return %o : tensor<?x?x?x64xbf16>
 }
+
+// Newer chips get the PTX version they need; bad options are one error.
+// RUN: attn-opt %s --attn-cuda-pipeline="chips=sm_100,sm_120" | FileCheck %s --check-prefix=NEWER
+// NEWER: chip = "sm_100", features = "+ptx86"
+// NEWER-SAME: .version 8.6
+// NEWER-SAME: chip = "sm_120", features = "+ptx87"
+// NEWER-SAME: .version 8.7
+// RUN: not attn-opt %s --attn-cuda-pipeline="ptx-features=+ptx99" 2>&1 | FileCheck %s --check-prefix=BADPTX
+// BADPTX: attn-cuda-pipeline: ptx-features must be +ptx70 ... +ptx90, got '+ptx99'
+// RUN: not attn-opt %s --attn-cuda-pipeline="format=elf" 2>&1 | FileCheck %s --check-prefix=BADFORMAT
+// BADFORMAT: attn-cuda-pipeline: format must be isa, bin or fatbin, got 'elf'

@@ -73,7 +73,9 @@ struct AttnCUDAPipelineOptions
       llvm::cl::list_init<std::string>({"sm_80", "sm_90"})};
   Option<std::string> ptxFeatures{
       *this, "ptx-features",
-      llvm::cl::desc("PTX ISA version as an NVPTX feature"),
+      llvm::cl::desc("PTX ISA version as an NVPTX feature, +ptx70 ... "
+                     "+ptx90; raised to what each chip needs (sm_100: "
+                     "+ptx86, sm_120: +ptx87)"),
       llvm::cl::init("+ptx80")};
   Option<std::string> format{
       *this, "format",
@@ -96,7 +98,12 @@ void buildAttnCUDALoweringPasses(OpPassManager &pm,
 void buildAttnCUDABinaryPasses(OpPassManager &pm,
                                const AttnCUDAPipelineOptions &options);
 
-/// All three; fails for an empty or unsupported chip list.
+/// Why `options` cannot build attn-cuda-pipeline ("" when they can): the
+/// chips, the PTX version, the format.
+std::string
+checkAttnCUDAPipelineOptions(const AttnCUDAPipelineOptions &options);
+
+/// All three; fails when checkAttnCUDAPipelineOptions does.
 LogicalResult buildAttnCUDAPipeline(OpPassManager &pm,
                                     const AttnCUDAPipelineOptions &options);
 

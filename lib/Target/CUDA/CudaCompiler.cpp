@@ -253,16 +253,9 @@ private:
 std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
     ModuleOp module, const AttnCUDAPipelineOptions &options, StringRef ptxas,
     StringRef hostCpu, std::string &error) {
-  for (const std::string &chip : options.chips)
-    if (!isSupportedGPUArch(chip)) {
-      error = "unsupported GPU architecture '" + chip +
-              "' (sm_80, sm_86, sm_89, sm_90, sm_100, sm_120)";
-      return nullptr;
-    }
-  if (options.chips.empty()) {
-    error = "no GPU architecture given";
+  error = checkAttnCUDAPipelineOptions(options);
+  if (!error.empty())
     return nullptr;
-  }
   bool any = false;
   for (auto func : module.getOps<func::FuncOp>())
     any |= !func.isExternal();

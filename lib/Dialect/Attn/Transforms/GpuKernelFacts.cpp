@@ -27,23 +27,29 @@ namespace {
 /// Per SM (CUDA C Programming Guide, compute capabilities table): threads,
 /// blocks and the shared memory a kernel can use. All have 64K registers,
 /// allocated per warp in units of 256.
+/// Also the oldest PTX ISA (x 10) that knows the architecture.
 struct SMLimits {
-  int64_t threads, blocks, sharedKiB;
+  int64_t threads, blocks, sharedKiB, minimumPtx;
 };
 std::optional<SMLimits> limitsOf(StringRef arch) {
   return llvm::StringSwitch<std::optional<SMLimits>>(arch)
-      .Case("sm_80", SMLimits{2048, 32, 164})
-      .Case("sm_86", SMLimits{1536, 16, 100})
-      .Case("sm_89", SMLimits{1536, 24, 100})
-      .Case("sm_90", SMLimits{2048, 32, 228})
-      .Case("sm_100", SMLimits{2048, 32, 228})
-      .Case("sm_120", SMLimits{1536, 24, 100})
+      .Case("sm_80", SMLimits{2048, 32, 164, 70})
+      .Case("sm_86", SMLimits{1536, 16, 100, 71})
+      .Case("sm_89", SMLimits{1536, 24, 100, 78})
+      .Case("sm_90", SMLimits{2048, 32, 228, 78})
+      .Case("sm_100", SMLimits{2048, 32, 228, 86})
+      .Case("sm_120", SMLimits{1536, 24, 100, 87})
       .Default(std::nullopt);
 }
 } // namespace
 
 bool mlir::attn::isSupportedGPUArch(StringRef arch) {
   return limitsOf(arch).has_value();
+}
+
+int64_t mlir::attn::minimumPtxVersion(StringRef arch) {
+  std::optional<SMLimits> limits = limitsOf(arch);
+  return limits ? limits->minimumPtx : 0;
 }
 
 int64_t mlir::attn::residentBlocksPerSM(const GpuKernelFacts &facts,

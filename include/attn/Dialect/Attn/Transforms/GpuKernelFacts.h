@@ -41,6 +41,10 @@ const GpuKernelFactsProvider &getGpuKernelFactsProvider();
 /// on bf16): sm_80, sm_86, sm_89, sm_90, sm_100, sm_120.
 bool isSupportedGPUArch(StringRef arch);
 
+/// The oldest PTX ISA version that knows `arch`, times ten (sm_90: 78); 0
+/// for an unsupported architecture.
+int64_t minimumPtxVersion(StringRef arch);
+
 /// The thread blocks of such a kernel that fit on one SM of `arch` at once,
 /// limited by registers, shared memory, threads and blocks; 0 for an
 /// unknown architecture.
