@@ -125,74 +125,49 @@ Loaded *load() {
 
   DriverApi &api = loaded->api;
   // cuda.h maps these names to the versioned symbols (cuMemAlloc to
-  // cuMemAlloc_v2, ...): dlsym must ask for those.
-  struct Entry {
-    bool found;
-    const char *name;
+  // cuMemAlloc_v2, ...): dlsym must ask for those. `missing` is the first
+  // entry point the library lacks.
+  const char *missing = nullptr;
+  auto need = [&](auto &function, std::initializer_list<const char *> names) {
+    if (!resolve(library, function, names) && !missing)
+      missing = *names.begin();
   };
-  Entry entries[] = {
-      {resolve(library, api.init, {"cuInit"}), "cuInit"},
-      {resolve(library, api.driverGetVersion, {"cuDriverGetVersion"}),
-       "cuDriverGetVersion"},
-      {resolve(library, api.getErrorName, {"cuGetErrorName"}),
-       "cuGetErrorName"},
-      {resolve(library, api.getErrorString, {"cuGetErrorString"}),
-       "cuGetErrorString"},
-      {resolve(library, api.deviceGet, {"cuDeviceGet"}), "cuDeviceGet"},
-      {resolve(library, api.deviceGetCount, {"cuDeviceGetCount"}),
-       "cuDeviceGetCount"},
-      {resolve(library, api.deviceGetAttribute, {"cuDeviceGetAttribute"}),
-       "cuDeviceGetAttribute"},
-      {resolve(library, api.deviceGetName, {"cuDeviceGetName"}),
-       "cuDeviceGetName"},
-      {resolve(library, api.devicePrimaryCtxRetain,
-               {"cuDevicePrimaryCtxRetain"}),
-       "cuDevicePrimaryCtxRetain"},
-      {resolve(library, api.ctxGetCurrent, {"cuCtxGetCurrent"}),
-       "cuCtxGetCurrent"},
-      {resolve(library, api.ctxSetCurrent, {"cuCtxSetCurrent"}),
-       "cuCtxSetCurrent"},
-      {resolve(library, api.ctxGetDevice, {"cuCtxGetDevice"}),
-       "cuCtxGetDevice"},
-      {resolve(library, api.ctxPushCurrent, {"cuCtxPushCurrent_v2"}),
-       "cuCtxPushCurrent_v2"},
-      {resolve(library, api.ctxPopCurrent, {"cuCtxPopCurrent_v2"}),
-       "cuCtxPopCurrent_v2"},
-      {resolve(library, api.ctxSynchronize, {"cuCtxSynchronize"}),
-       "cuCtxSynchronize"},
-      {resolve(library, api.memAlloc, {"cuMemAlloc_v2"}), "cuMemAlloc_v2"},
-      {resolve(library, api.memFree, {"cuMemFree_v2"}), "cuMemFree_v2"},
-      {resolve(library, api.memcpyHtoD, {"cuMemcpyHtoD_v2"}),
-       "cuMemcpyHtoD_v2"},
-      {resolve(library, api.memcpyDtoH, {"cuMemcpyDtoH_v2"}),
-       "cuMemcpyDtoH_v2"},
-      {resolve(library, api.moduleLoadDataEx, {"cuModuleLoadDataEx"}),
-       "cuModuleLoadDataEx"},
-      {resolve(library, api.moduleGetFunction, {"cuModuleGetFunction"}),
-       "cuModuleGetFunction"},
-      {resolve(library, api.launchKernel, {"cuLaunchKernel"}),
-       "cuLaunchKernel"},
-      {resolve(library, api.streamSynchronize, {"cuStreamSynchronize"}),
-       "cuStreamSynchronize"},
-      {resolve(library, api.eventCreate, {"cuEventCreate"}), "cuEventCreate"},
-      {resolve(library, api.eventRecord, {"cuEventRecord"}), "cuEventRecord"},
-      {resolve(library, api.eventSynchronize, {"cuEventSynchronize"}),
-       "cuEventSynchronize"},
-      // _v2 since CUDA 12.8 (what cuda.h 13 calls); older drivers have only
-      // the first version, with the same signature.
-      {resolve(library, api.eventElapsedTime,
-               {"cuEventElapsedTime_v2", "cuEventElapsedTime"}),
-       "cuEventElapsedTime"},
-      {resolve(library, api.eventDestroy, {"cuEventDestroy_v2"}),
-       "cuEventDestroy_v2"},
-  };
-  for (const Entry &entry : entries)
-    if (!entry.found) {
-      loaded->status = absl::FailedPreconditionError(
-          absl::StrCat("no CUDA driver: ", path, " lacks ", entry.name,
-                       " (a driver older than CUDA 12?)"));
-      return loaded;
-    }
+  need(api.init, {"cuInit"});
+  need(api.driverGetVersion, {"cuDriverGetVersion"});
+  need(api.getErrorName, {"cuGetErrorName"});
+  need(api.getErrorString, {"cuGetErrorString"});
+  need(api.deviceGet, {"cuDeviceGet"});
+  need(api.deviceGetCount, {"cuDeviceGetCount"});
+  need(api.deviceGetAttribute, {"cuDeviceGetAttribute"});
+  need(api.deviceGetName, {"cuDeviceGetName"});
+  need(api.devicePrimaryCtxRetain, {"cuDevicePrimaryCtxRetain"});
+  need(api.ctxGetCurrent, {"cuCtxGetCurrent"});
+  need(api.ctxSetCurrent, {"cuCtxSetCurrent"});
+  need(api.ctxGetDevice, {"cuCtxGetDevice"});
+  need(api.ctxPushCurrent, {"cuCtxPushCurrent_v2"});
+  need(api.ctxPopCurrent, {"cuCtxPopCurrent_v2"});
+  need(api.ctxSynchronize, {"cuCtxSynchronize"});
+  need(api.memAlloc, {"cuMemAlloc_v2"});
+  need(api.memFree, {"cuMemFree_v2"});
+  need(api.memcpyHtoD, {"cuMemcpyHtoD_v2"});
+  need(api.memcpyDtoH, {"cuMemcpyDtoH_v2"});
+  need(api.moduleLoadDataEx, {"cuModuleLoadDataEx"});
+  need(api.moduleGetFunction, {"cuModuleGetFunction"});
+  need(api.launchKernel, {"cuLaunchKernel"});
+  need(api.streamSynchronize, {"cuStreamSynchronize"});
+  need(api.eventCreate, {"cuEventCreate"});
+  need(api.eventRecord, {"cuEventRecord"});
+  need(api.eventSynchronize, {"cuEventSynchronize"});
+  // _v2 since CUDA 12.8 (what cuda.h 13 calls); older drivers have only
+  // the first version, with the same signature.
+  need(api.eventElapsedTime, {"cuEventElapsedTime_v2", "cuEventElapsedTime"});
+  need(api.eventDestroy, {"cuEventDestroy_v2"});
+  if (missing) {
+    loaded->status = absl::FailedPreconditionError(
+        absl::StrCat("no CUDA driver: ", path, " lacks ", missing,
+                     " (a driver older than CUDA 12?)"));
+    return loaded;
+  }
 
   if (CUresult result = api.init(0); result != kSuccess) {
     // A stub or too old a driver is no driver at all; no device is its own

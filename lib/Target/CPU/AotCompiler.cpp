@@ -45,20 +45,6 @@ void addEntryPoints(llvm::Module &m, const KernelInfo &info) {
   auto *name = new llvm::GlobalVariable(
       m, nameInit->getType(), /*isConstant=*/true,
       llvm::GlobalValue::PrivateLinkage, nameInit, "attn.name." + info.name);
-  int64_t schedule = info.schedule == "banded" ? ::attn::kScheduleBanded
-                     : info.schedule == "tables"
-                         ? ::attn::kScheduleTables
-                         : ::attn::kScheduleStaticTables;
-  std::vector<llvm::Constant *> operands;
-  for (unsigned operand = 0; operand < 3; ++operand) {
-    auto type = llvm::cast<RankedTensorType>(info.signature.getInput(operand));
-    std::vector<llvm::Constant *> dims;
-    for (unsigned d = 0; d < 4; ++d)
-      dims.push_back(llvm::ConstantInt::get(
-          i64, type.isDynamicDim(d) ? -1 : type.getDimSize(d), true));
-    operands.push_back(
-        llvm::ConstantArray::get(llvm::ArrayType::get(i64, 4), dims));
-  }
   llvm::Function *kernel =
       m.getFunction("_mlir_ciface_attn_kernel_" + info.name);
   llvm::Constant *buildTables = llvm::ConstantPointerNull::get(ptr);
@@ -70,8 +56,8 @@ void addEntryPoints(llvm::Module &m, const KernelInfo &info) {
       {name, llvm::ConstantInt::get(i64, info.headDim),
        llvm::ConstantInt::get(i64, info.tileQ),
        llvm::ConstantInt::get(i64, info.tileK),
-       llvm::ConstantInt::get(i64, schedule),
-       llvm::ConstantArray::get(shapeTy, operands), kernel, buildTables});
+       llvm::ConstantInt::get(i64, scheduleKindOf(info.schedule)),
+       staticShapesConstant(ctx, info.signature), kernel, buildTables});
   auto *descriptor = new llvm::GlobalVariable(
       m, descriptorTy, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
       init, "attn_descriptor_" + info.name);
@@ -95,6 +81,37 @@ void addEntryPoints(llvm::Module &m, const KernelInfo &info) {
 }
 
 } // namespace
+
+int64_t mlir::attn::scheduleKindOf(StringRef schedule) {
+  return schedule == "banded"   ? ::attn::kScheduleBanded
+         : schedule == "tables" ? ::attn::kScheduleTables
+                                : ::attn::kScheduleStaticTables;
+}
+
+std::array<std::array<int64_t, 4>, 3>
+mlir::attn::staticShapesOf(FunctionType signature) {
+  std::array<std::array<int64_t, 4>, 3> shapes;
+  for (unsigned operand = 0; operand < 3; ++operand) {
+    auto type = cast<RankedTensorType>(signature.getInput(operand));
+    for (unsigned d = 0; d < 4; ++d)
+      shapes[operand][d] = type.isDynamicDim(d) ? -1 : type.getDimSize(d);
+  }
+  return shapes;
+}
+
+llvm::Constant *mlir::attn::staticShapesConstant(llvm::LLVMContext &ctx,
+                                                 FunctionType signature) {
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *rowTy = llvm::ArrayType::get(i64, 4);
+  std::vector<llvm::Constant *> rows;
+  for (const auto &shape : staticShapesOf(signature)) {
+    std::vector<llvm::Constant *> dims;
+    for (int64_t size : shape)
+      dims.push_back(llvm::ConstantInt::get(i64, size, /*IsSigned=*/true));
+    rows.push_back(llvm::ConstantArray::get(rowTy, dims));
+  }
+  return llvm::ConstantArray::get(llvm::ArrayType::get(rowTy, 3), rows);
+}
 
 std::unique_ptr<AotResult>
 mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,

@@ -6,6 +6,7 @@
 
 #include "attn/Analysis/BlockSchedule.h"
 #include "attn/Runtime/ThreadPool.h"
+#include "attn/Target/CPU/AotCompiler.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -91,15 +92,11 @@ JitKernel::compile(ModuleOp module, StringRef name,
   d.headDim = info.headDim;
   d.tileQ = info.tileQ;
   d.tileK = info.tileK;
-  d.schedule = info.schedule == "banded"   ? ::attn::kScheduleBanded
-               : info.schedule == "tables" ? ::attn::kScheduleTables
-                                           : ::attn::kScheduleStaticTables;
-  for (unsigned operand = 0; operand < 3; ++operand) {
-    auto type = llvm::cast<RankedTensorType>(info.signature.getInput(operand));
+  d.schedule = scheduleKindOf(info.schedule);
+  auto shapes = staticShapesOf(info.signature);
+  for (unsigned operand = 0; operand < 3; ++operand)
     for (unsigned dim = 0; dim < 4; ++dim)
-      d.staticShape[operand][dim] =
-          type.isDynamicDim(dim) ? -1 : type.getDimSize(dim);
-  }
+      d.staticShape[operand][dim] = shapes[operand][dim];
   d.kernel = reinterpret_cast<::attn::KernelEntry>(*entry);
   d.buildTables = nullptr;
   if (info.schedule == "tables") {

@@ -185,19 +185,6 @@ private:
     auto *descriptorTy =
         llvm::StructType::get(ctx, {ptr, i64, i64, i64, i64, shapeTy, i64, i64,
                                     i64, ptr, ptr, i64, ptr});
-    std::vector<llvm::Constant *> operands;
-    for (unsigned operand = 0; operand < 3; ++operand) {
-      auto type = cast<RankedTensorType>(info.signature.getInput(operand));
-      std::vector<llvm::Constant *> dims;
-      for (unsigned d = 0; d < 4; ++d)
-        dims.push_back(int64(type.isDynamicDim(d) ? -1 : type.getDimSize(d)));
-      operands.push_back(
-          llvm::ConstantArray::get(llvm::ArrayType::get(i64, 4), dims));
-    }
-    int64_t schedule = info.schedule == "banded" ? ::attn::kScheduleBanded
-                       : info.schedule == "tables"
-                           ? ::attn::kScheduleTables
-                           : ::attn::kScheduleStaticTables;
     llvm::Constant *tables = llvm::ConstantPointerNull::get(ptr);
     if (!info.staticTables.empty()) {
       auto *init =
@@ -214,7 +201,8 @@ private:
         descriptorTy,
         {bytes("attn_kernel_" + info.name, "attn.kernel." + info.name, true),
          int64(info.headDim), int64(info.tileQ), int64(info.tileK),
-         int64(schedule), llvm::ConstantArray::get(shapeTy, operands),
+         int64(scheduleKindOf(info.schedule)),
+         staticShapesConstant(ctx, info.signature),
          int64(elementKindOf(info.element)), int64(info.threads),
          int64(numImages), images, tables, int64(info.staticTables.size()),
          buildTables});

@@ -49,15 +49,11 @@ CudaJitKernel::compile(ModuleOp module, StringRef name,
   d.headDim = info.headDim;
   d.tileQ = info.tileQ;
   d.tileK = info.tileK;
-  d.schedule = info.schedule == "banded"   ? ::attn::kScheduleBanded
-               : info.schedule == "tables" ? ::attn::kScheduleTables
-                                           : ::attn::kScheduleStaticTables;
-  for (unsigned operand = 0; operand < 3; ++operand) {
-    auto type = cast<RankedTensorType>(info.signature.getInput(operand));
+  d.schedule = scheduleKindOf(info.schedule);
+  auto shapes = staticShapesOf(info.signature);
+  for (unsigned operand = 0; operand < 3; ++operand)
     for (unsigned dim = 0; dim < 4; ++dim)
-      d.staticShape[operand][dim] =
-          type.isDynamicDim(dim) ? -1 : type.getDimSize(dim);
-  }
+      d.staticShape[operand][dim] = shapes[operand][dim];
   d.elementKind = elementKindOf(info.element);
   d.threadsPerBlock = info.threads;
   d.numImages = kernel->images.size();

@@ -17,6 +17,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,18 @@ struct AotResult {
 std::unique_ptr<AotResult>
 compileAheadOfTime(ModuleOp module, StringRef cpu,
                    const AttnCPUPipelineOptions &options, std::string &error);
+
+/// The runtime's ScheduleKind (attn/Runtime/Kernel.h) of a kernel's
+/// schedule: "banded", "tables" or "static_tables".
+int64_t scheduleKindOf(StringRef schedule);
+
+/// The static sizes of q, k and v in a kernel's tensor signature, [B, H, N, D]
+/// each, -1 where dynamic: the descriptors' `staticShape`.
+std::array<std::array<int64_t, 4>, 3> staticShapesOf(FunctionType signature);
+
+/// The same as an LLVM constant [3 x [4 x i64]].
+llvm::Constant *staticShapesConstant(llvm::LLVMContext &ctx,
+                                     FunctionType signature);
 
 /// Translates `module` (in the LLVM dialect) into `result`'s LLVM module for
 /// `cpu` ("host" or an LLVM x86-64 CPU name), with its target machine.
