@@ -23,9 +23,9 @@ TEST(HalfFloat, KnownValues) {
   EXPECT_EQ(floatToBF16(-2.0f), 0xc000);
   EXPECT_EQ(floatToHalf(1.0f), 0x3c00);
   EXPECT_EQ(floatToHalf(-2.0f), 0xc000);
-  EXPECT_EQ(floatToHalf(65504.0f), 0x7bff);   // largest half
-  EXPECT_EQ(floatToHalf(65519.0f), 0x7bff);   // rounds down
-  EXPECT_EQ(floatToHalf(65520.0f), 0x7c00);   // rounds to infinity
+  EXPECT_EQ(floatToHalf(65504.0f), 0x7bff);              // largest half
+  EXPECT_EQ(floatToHalf(65519.0f), 0x7bff);              // rounds down
+  EXPECT_EQ(floatToHalf(65520.0f), 0x7c00);              // rounds to infinity
   EXPECT_EQ(floatToHalf(std::ldexp(1.0f, -24)), 0x0001); // smallest subnormal
   EXPECT_EQ(floatToHalf(std::ldexp(1.0f, -26)), 0x0000); // rounds to zero
   EXPECT_EQ(floatToHalf(std::ldexp(1.0f, -14)), 0x0400); // smallest normal
