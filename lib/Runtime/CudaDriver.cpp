@@ -153,6 +153,7 @@ Loaded *load() {
   need(api.memcpyDtoH, {"cuMemcpyDtoH_v2"});
   need(api.moduleLoadDataEx, {"cuModuleLoadDataEx"});
   need(api.moduleGetFunction, {"cuModuleGetFunction"});
+  need(api.moduleUnload, {"cuModuleUnload"});
   need(api.launchKernel, {"cuLaunchKernel"});
   need(api.streamSynchronize, {"cuStreamSynchronize"});
   need(api.eventCreate, {"cuEventCreate"});

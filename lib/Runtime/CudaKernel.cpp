@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -93,9 +94,10 @@ int archNumber(const char *arch, bool *specific = nullptr) {
   return number;
 }
 
-/// The image to load on a device of `arch`: its cubin, else the newest PTX
-/// the device can compile (the driver JITs it), else a cubin of an older
-/// minor version of the same major (binary compatible).
+/// The image to load on a device of `arch`: its cubin, else a cubin of an
+/// older minor version of the same major (binary compatible, as the CUDA
+/// loader prefers it), else the newest PTX the device can compile (the
+/// driver JITs it).
 absl::StatusOr<const CudaImage *>
 selectImage(const CudaKernelDescriptor &kernel, const std::string &arch) {
   int device = archNumber(arch.c_str());
@@ -121,35 +123,37 @@ selectImage(const CudaKernelDescriptor &kernel, const std::string &arch) {
       cubinNumber = number;
     }
   }
-  if (ptx)
-    return ptx;
   if (compatibleCubin)
     return compatibleCubin;
+  if (ptx)
+    return ptx;
   std::vector<std::string> archs;
   for (int64_t i = 0; i < kernel.numImages; ++i)
     archs.push_back(absl::StrCat(kernel.images[i].arch,
                                  kernel.images[i].isPtx ? " PTX" : ""));
   return absl::FailedPreconditionError(absl::StrCat(
-      "the GPU is ", arch, "; the kernel '", kernel.name, "' has ",
-      archs.empty() ? "no code images"
-                    : absl::StrCat("images for ", absl::StrJoin(archs, ", ")),
-      " (not in the image)"));
+      "the GPU is ", arch, ", not in the image of kernel '", kernel.name, "' (",
+      archs.empty() ? "it has no code"
+                    : absl::StrCat("it has ", absl::StrJoin(archs, ", ")),
+      ")"));
 }
 
-/// The kernel's function in a context, loaded once. Modules are never
-/// unloaded: there is one per kernel and context.
+/// The kernel's function in a context, loaded once; unloaded by
+/// releaseCudaKernel.
 struct LoadedFunction {
   const CudaKernelDescriptor *kernel;
   CUcontext context;
+  CUmodule module;
   CUfunction function;
 };
 std::mutex functionsMutex;
 
+// Never destroyed: no driver call runs from a static destructor.
+std::vector<LoadedFunction> *const functions = new std::vector<LoadedFunction>;
+
 absl::StatusOr<CUfunction> kernelFunction(const cuda::DriverApi &api,
                                           const CudaKernelDescriptor &kernel,
                                           CUcontext context) {
-  // Never destroyed: no driver call runs from a static destructor.
-  static auto *functions = new std::vector<LoadedFunction>;
   std::lock_guard<std::mutex> lock(functionsMutex);
   for (const LoadedFunction &loaded : *functions)
     if (loaded.kernel == &kernel && loaded.context == context)
@@ -185,9 +189,11 @@ absl::StatusOr<CUfunction> kernelFunction(const cuda::DriverApi &api,
           cuda::check(api.moduleGetFunction(&function, module, kernel.name),
                       absl::StrCat("cuModuleGetFunction of '", kernel.name,
                                    "' in its ", (*image)->arch, " image"));
-      !status.ok())
+      !status.ok()) {
+    api.moduleUnload(module);
     return status;
-  functions->push_back({&kernel, context, function});
+  }
+  functions->push_back({&kernel, context, module, function});
   return function;
 }
 
@@ -221,11 +227,13 @@ upload(const int32_t *tables, int64_t count) {
   return std::make_shared<const DeviceBuffer>(*std::move(buffer));
 }
 
+// Never destroyed, as the functions.
+std::vector<DeviceTables> *const tablesCache = new std::vector<DeviceTables>;
+
 absl::StatusOr<std::shared_ptr<const DeviceBuffer>>
 deviceTables(const CudaKernelDescriptor &kernel, CUcontext context, int64_t nq,
              int64_t nk) {
-  // Never destroyed, as the functions.
-  static auto *cache = new std::vector<DeviceTables>;
+  std::vector<DeviceTables> *cache = tablesCache;
   bool isStatic = kernel.schedule == kScheduleStaticTables;
   if (isStatic)
     nq = nk = -1;
@@ -262,6 +270,34 @@ deviceTables(const CudaKernelDescriptor &kernel, CUcontext context, int64_t nq,
 }
 
 } // namespace
+
+void releaseCudaKernel(const CudaKernelDescriptor &kernel) {
+  {
+    std::lock_guard<std::mutex> lock(tablesMutex);
+    std::vector<DeviceTables> &cache = *tablesCache;
+    cache.erase(std::remove_if(cache.begin(), cache.end(),
+                               [&](const DeviceTables &cached) {
+                                 return cached.kernel == &kernel;
+                               }),
+                cache.end());
+  }
+  std::lock_guard<std::mutex> lock(functionsMutex);
+  for (auto it = functions->begin(); it != functions->end();) {
+    if (it->kernel != &kernel) {
+      ++it;
+      continue;
+    }
+    // Loaded, so the driver is; a module belongs to its context: unload it
+    // there.
+    absl::StatusOr<const cuda::DriverApi *> api = cuda::driver();
+    if (api.ok() && (*api)->ctxPushCurrent(it->context) == 0) {
+      (*api)->moduleUnload(it->module);
+      CUcontext popped;
+      (*api)->ctxPopCurrent(&popped);
+    }
+    it = functions->erase(it);
+  }
+}
 
 std::string checkCallShape(const CudaKernelDescriptor &kernel,
                            const CallShape &shape) {

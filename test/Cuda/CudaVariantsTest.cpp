@@ -12,7 +12,9 @@
 
 #include "CudaTestSupport.h"
 
+#include "attn/Analysis/BlockSchedule.h"
 #include "attn/InitAll.h"
+#include "attn/Support/BlockTableLayout.h"
 #include "attn/Target/CUDA/CudaJitKernel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -111,7 +113,7 @@ TEST_P(CudaVariantsTest, CompilesForSm80AndSm90) {
   std::unique_ptr<CudaJitKernel> kernel = compile(variant.element);
   ASSERT_TRUE(kernel);
   EXPECT_EQ(kernel->info().element, variant.element);
-  const ::attn::CudaKernelDescriptor &descriptor = kernel->descriptorFor(1, 1);
+  const ::attn::CudaKernelDescriptor &descriptor = kernel->getDescriptor();
   std::vector<std::string> ptxTargets;
   for (int64_t i = 0; i < descriptor.numImages; ++i)
     if (descriptor.images[i].isPtx) {
@@ -135,7 +137,7 @@ TEST_P(CudaVariantsTest, MatchesTheReferenceOnTheGpu) {
   std::unique_ptr<CudaJitKernel> kernel = compile(GetParam().element);
   ASSERT_TRUE(kernel);
   std::string name = kernel->info().name;
-  const ::attn::CudaKernelDescriptor &descriptor = kernel->descriptorFor(1, 1);
+  const ::attn::CudaKernelDescriptor &descriptor = kernel->getDescriptor();
   std::string error;
   // The reference evaluates the f32 original on the rounded inputs.
   OwningOpRef<ModuleOp> original =
@@ -185,3 +187,44 @@ INSTANTIATE_TEST_SUITE_P(Examples, CudaVariantsTest,
                          [](const ::testing::TestParamInfo<Variant> &info) {
                            return variantName(info.param);
                          });
+
+// An irregular pattern with a run-time N: the in-process kernel takes its
+// tables from the generated schedule function, JIT-compiled for the host;
+// for a leaf pattern they equal the host scheduler's exactly.
+TEST(CudaJitKernel, BuildsTablesWithTheGeneratedScheduleFunction) {
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  const char *pattern =
+      "#attn.bigbird<block = 16, window = 3, global = 1, random = 2, seed = 5>";
+  std::string type = "tensor<?x?x?x64xbf16>";
+  std::string source = "func.func @f(%q: " + type + ", %k: " + type +
+                       ", %v: " + type + ") -> " + type +
+                       " {\n  %o = attn.attention %q, %k, %v pattern(" +
+                       pattern + ") : " + type + ", " + type + ", " + type +
+                       " -> " + type + "\n  return %o : " + type + "\n}\n";
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
+  ASSERT_TRUE(module);
+  std::string error;
+  std::unique_ptr<CudaJitKernel> kernel =
+      CudaJitKernel::compile(*module, "f", AttnCUDAPipelineOptions(), error);
+  ASSERT_TRUE(kernel) << error;
+  const ::attn::CudaKernelDescriptor &d = kernel->getDescriptor();
+  ASSERT_EQ(d.schedule, ::attn::kScheduleTables);
+  ASSERT_NE(d.buildTables, nullptr);
+  for (auto [nq, nk] : {std::pair<int64_t, int64_t>{1, 1},
+                        {100, 100},
+                        {257, 1000},
+                        {1000, 300}}) {
+    ::attn::BlockTableLayout layout{(nq + d.tileQ - 1) / d.tileQ,
+                                    (nk + d.tileK - 1) / d.tileK};
+    std::vector<int32_t> tables(layout.size(), 0); // as the runtime does
+    ::attn::MemRef1D<int32_t> view{tables.data(), tables.data(), 0,
+                                   int64_t(tables.size()), 1};
+    d.buildTables(&view, nq, nk);
+    EXPECT_EQ(tables, buildBlockTables(kernel->info().pattern, nq, nk, d.tileQ,
+                                       d.tileK))
+        << "Nq = " << nq << ", Nk = " << nk;
+  }
+}

@@ -589,13 +589,13 @@ TEST(CudaGpu, ChoosesTheImageOfTheDevice) {
   none.numImages = 2;
   EXPECT_EQ(launchCudaKernel(none, p, p, p, p, shape).message(),
             "the GPU is " + deviceArch +
-                "; the kernel 'attn_test_probe' has images for sm_10, sm_999 "
-                "PTX (not in the image)");
+                ", not in the image of kernel 'attn_test_probe' (it has "
+                "sm_10, sm_999 PTX)");
 
   static CudaKernelDescriptor empty = makeProbe(kScheduleBanded);
   empty.numImages = 0;
   EXPECT_EQ(launchCudaKernel(empty, p, p, p, p, shape).message(),
             "the GPU is " + deviceArch +
-                "; the kernel 'attn_test_probe' has no code images (not in "
-                "the image)");
+                ", not in the image of kernel 'attn_test_probe' (it has no "
+                "code)");
 }

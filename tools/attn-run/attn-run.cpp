@@ -119,8 +119,7 @@ static std::vector<float> runOnCuda(ModuleOp module,
       CudaJitKernel::compile(module, entry, options, error);
   if (!kernel)
     fail(error);
-  std::string problem =
-      ::attn::checkCallShape(kernel->descriptorFor(shape.nq, shape.nk), shape);
+  std::string problem = ::attn::checkCallShape(kernel->getDescriptor(), shape);
   if (!problem.empty())
     fail(problem);
   check(cuda::ensureContext());

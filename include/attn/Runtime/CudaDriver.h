@@ -70,6 +70,7 @@ struct DriverApi {
                                void **optionValues);
   CUresult (*moduleGetFunction)(CUfunction *function, CUmodule module,
                                 const char *name);
+  CUresult (*moduleUnload)(CUmodule module);
   CUresult (*launchKernel)(CUfunction function, unsigned gridX, unsigned gridY,
                            unsigned gridZ, unsigned blockX, unsigned blockY,
                            unsigned blockZ, unsigned sharedMemBytes,

@@ -95,6 +95,13 @@ launchCudaKernel(const CudaKernelDescriptor &kernel, const DeviceTensorView &q,
                  const DeviceTensorView &k, const DeviceTensorView &v,
                  const MutableDeviceTensorView &out, void *stream = nullptr);
 
+/// The runtime knows a kernel by its descriptor's address: it keeps the
+/// loaded module (per context) and the uploaded schedule tables of every
+/// descriptor launched. A program that frees a descriptor (a JIT) calls this
+/// first: it unloads the modules and frees the tables. No launch of the
+/// kernel may be in flight or start meanwhile.
+void releaseCudaKernel(const CudaKernelDescriptor &kernel);
+
 /// Why `shape` cannot be run by `kernel` ("" when it can).
 std::string checkCallShape(const CudaKernelDescriptor &kernel,
                            const CallShape &shape);

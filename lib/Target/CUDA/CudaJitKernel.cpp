@@ -2,10 +2,12 @@
 
 #include "attn/Target/CUDA/CudaJitKernel.h"
 
-#include "attn/Analysis/BlockSchedule.h"
-
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/SymbolTable.h"
+
+#include "llvm/Support/TargetSelect.h"
 
 #include <chrono>
 
@@ -61,41 +63,41 @@ CudaJitKernel::compile(ModuleOp module, StringRef name,
   d.staticTables = info.staticTables.data();
   d.staticTableSize = info.staticTables.size();
   d.buildTables = nullptr;
+  if (info.schedule == "tables") {
+    // `module` now holds the host side, in the LLVM dialect.
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    ExecutionEngineOptions engineOptions;
+    engineOptions.transformer = makeOptimizingTransformer(3, 0, nullptr);
+    auto engine = ExecutionEngine::create(module, engineOptions);
+    if (!engine) {
+      error = "JIT compilation failed: " + llvm::toString(engine.takeError());
+      return nullptr;
+    }
+    kernel->host = std::move(*engine);
+    auto schedule =
+        kernel->host->lookup("_mlir_ciface_attn_schedule_" + info.name);
+    if (!schedule) {
+      error = "JIT lookup failed: " + llvm::toString(schedule.takeError());
+      return nullptr;
+    }
+    d.buildTables = reinterpret_cast<::attn::ScheduleEntry>(*schedule);
+  }
   kernel->compileTime = std::chrono::duration<double, std::milli>(
                             std::chrono::steady_clock::now() - start)
                             .count();
   return kernel;
 }
 
+CudaJitKernel::~CudaJitKernel() { ::attn::releaseCudaKernel(descriptor); }
+
 bool CudaJitKernel::hasCubins() const {
   return llvm::any_of(
       code, [](const CudaImageCode &image) { return !image.cubin.empty(); });
 }
 
-const ::attn::CudaKernelDescriptor &CudaJitKernel::descriptorFor(int64_t nq,
-                                                                 int64_t nk) {
-  if (descriptor.schedule != ::attn::kScheduleTables)
-    return descriptor;
-  std::lock_guard<std::mutex> lock(tableMutex);
-  auto [it, inserted] = tableCache.try_emplace({nq, nk});
-  Tables &tables = it->second;
-  if (inserted) {
-    tables.entries = buildBlockTables(kernelInfo.pattern, nq, nk,
-                                      kernelInfo.tileQ, kernelInfo.tileK);
-    tables.descriptor = descriptor;
-    tables.descriptor.schedule = ::attn::kScheduleStaticTables;
-    tables.descriptor.staticTables = tables.entries.data();
-    tables.descriptor.staticTableSize = tables.entries.size();
-  }
-  return tables.descriptor;
-}
-
 absl::Status CudaJitKernel::launch(const void *q, const void *k, const void *v,
                                    void *out, const ::attn::CallShape &shape,
                                    void *stream) {
-  std::string problem = ::attn::checkCallShape(descriptor, shape);
-  if (!problem.empty())
-    return absl::InvalidArgumentError(problem);
-  return ::attn::launchCudaKernel(descriptorFor(shape.nq, shape.nk), q, k, v,
-                                  out, shape, stream);
+  return ::attn::launchCudaKernel(descriptor, q, k, v, out, shape, stream);
 }

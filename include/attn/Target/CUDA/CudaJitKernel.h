@@ -3,8 +3,9 @@
 // Compiles one attn function through attn-cuda-pipeline in-process (PTX for
 // each architecture, cubins when ptxas is found) and launches it through the
 // runtime (attn/Runtime/CudaKernel.h). attn-run --target cuda and the GPU
-// tests share it. Irregular patterns with a run-time N take tables built by
-// the host's block scheduler, once per (Nq, Nk).
+// tests share it. Irregular patterns with a run-time N take their tables
+// from the generated schedule function, JIT-compiled for the host, as
+// ahead-of-time libraries do.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,11 +15,13 @@
 #include "attn/Runtime/CudaKernel.h"
 #include "attn/Target/CUDA/CudaCompiler.h"
 
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
 
 namespace mlir::attn {
 
@@ -37,12 +40,17 @@ public:
   /// Whether the images hold cubins (ptxas was found) besides PTX.
   bool hasCubins() const;
 
-  /// The descriptor of a call with sequence lengths (Nq, Nk).
-  const ::attn::CudaKernelDescriptor &descriptorFor(int64_t nq, int64_t nk);
+  /// The runtime's view of the kernel, valid as long as this object.
+  const ::attn::CudaKernelDescriptor &getDescriptor() const {
+    return descriptor;
+  }
 
   /// Launches on device pointers (see ::attn::launchCudaKernel).
   absl::Status launch(const void *q, const void *k, const void *v, void *out,
                       const ::attn::CallShape &shape, void *stream = nullptr);
+
+  /// Releases the kernel's modules and tables in the runtime.
+  ~CudaJitKernel();
 
 private:
   CudaJitKernel() = default;
@@ -52,15 +60,9 @@ private:
   std::string functionName; // owns the descriptor's name
   std::vector<::attn::CudaImage> images;
   ::attn::CudaKernelDescriptor descriptor{};
+  /// The host code of the schedule function (irregular patterns, dynamic N).
+  std::unique_ptr<ExecutionEngine> host;
   double compileTime = 0;
-  std::mutex tableMutex;
-  /// Per (Nq, Nk) of a "tables" kernel: the host's tables and a descriptor
-  /// that hands them to the runtime as static tables.
-  struct Tables {
-    std::vector<int32_t> entries;
-    ::attn::CudaKernelDescriptor descriptor;
-  };
-  std::map<std::pair<int64_t, int64_t>, Tables> tableCache;
 };
 
 } // namespace mlir::attn
