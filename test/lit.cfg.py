@@ -21,7 +21,8 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.attn_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["attn-opt", "attn-run", "attn-sweep", "attn-compile"], tool_dirs)
+llvm_config.add_tool_substitutions(["attn-opt", "attn-run", "attn-sweep", "attn-compile",
+                                    "llvm-nm", "llvm-objdump"], tool_dirs)
 
 # attn-run tests make and check .npy files with NumPy (python3-numpy, which
 # cmake/install-deps.sh installs for Debian's /usr/bin/python3).
@@ -50,12 +51,15 @@ if os.path.exists("/usr/bin/chromium"):
         "--user-data-dir=%t/chromium-profile"])))
 
 # ptxas (the CUDA toolkit) assembles the GPU kernels; found as attn-compile
-# finds it.
+# finds it (findPtxas): $ATTN_PTXAS alone when set, else $CUDA_HOME/bin,
+# /usr/local/cuda/bin, PATH.
 import shutil
-ptxas = os.environ.get("ATTN_PTXAS") or next(
-    (p for p in [os.path.join(os.environ.get("CUDA_HOME", "/nonexistent"), "bin/ptxas"),
-                 "/usr/local/cuda/bin/ptxas", shutil.which("ptxas") or ""]
-     if p and os.access(p, os.X_OK)), "")
+if "ATTN_PTXAS" in os.environ:
+    candidates = [os.environ["ATTN_PTXAS"]]
+else:
+    candidates = [os.path.join(os.environ.get("CUDA_HOME", "/nonexistent"), "bin/ptxas"),
+                  "/usr/local/cuda/bin/ptxas", shutil.which("ptxas") or ""]
+ptxas = next((p for p in candidates if p and os.access(p, os.X_OK)), "")
 if ptxas:
     config.available_features.add("ptxas")
 llvm_config.with_system_environment(["ATTN_PTXAS", "CUDA_HOME"])

@@ -12,10 +12,11 @@
 // llvm and mlir write DIR/name.s, .ll or .mlir instead of the object, for
 // study. CUDA: through attn-cuda-pipeline to PTX per architecture, assembled
 // by ptxas into cubins, embedded with the PTX of the first architecture in
-// the library (host code for --mcpu); --emit ptx and cubin write
-// DIR/name.<arch>.ptx / .cubin instead, --emit mlir the NVVM-level kernels.
-// Errors are one "attn-compile: error: ..." line and exit code 1; nothing is
-// left half-written.
+// the library (host code for --mcpu, default x86-64-v2); --emit ptx and
+// cubin write DIR/name.<arch>.ptx / .cubin instead, --emit mlir the
+// NVVM-level kernels.
+// Errors are one "attn-compile: error: ..." line and exit code 1; the outputs
+// are written together at the end, all or none.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,10 +49,13 @@ static cl::list<std::string>
             cl::CommaSeparated);
 static cl::opt<std::string> outputBase("o", cl::desc("DIR/name of the outputs"),
                                        cl::Required);
-static cl::opt<std::string> mcpu("mcpu",
-                                 cl::desc("CPU: host, x86-64-v3, x86-64-v4, "
-                                          "sapphirerapids, ..."),
-                                 cl::init("host"));
+static cl::opt<std::string>
+    mcpu("mcpu",
+         cl::desc("CPU of the kernels (cpu) or of a GPU library's host code "
+                  "(cuda): host, x86-64-v2, x86-64-v3, x86-64-v4, "
+                  "sapphirerapids, ... (default: host for cpu, x86-64-v2 "
+                  "for cuda, so a GPU library runs on any x86-64 machine)"),
+         cl::init("host"));
 static cl::opt<std::string> emit("emit",
                                  cl::desc("obj, asm, llvm or mlir; CUDA: obj, "
                                           "ptx, cubin or mlir"),
@@ -65,10 +69,28 @@ static cl::opt<int> tileK("tile-k", cl::desc("Keys per tile"), cl::init(64));
   std::exit(1);
 }
 
-static void writeText(const std::string &path, const std::string &text) {
+/// The files to write, (path, bytes): all at the end, all or none.
+using Outputs = std::vector<std::pair<std::string, std::string>>;
+
+static void writeOutputs(const Outputs &outputs) {
   std::string error;
-  if (!::attn::writeFileAtomically(path, text, error))
+  if (!::attn::writeFilesAtomically(outputs, error))
     fail(error);
+}
+
+/// The object file and static library of `result` as outputs.
+static void addLibrary(Outputs &outputs, AotResult &result,
+                       const std::string &name) {
+  std::string error;
+  FailureOr<std::string> object = emitMachineCode(result, false, error);
+  if (failed(object))
+    fail(error);
+  FailureOr<std::string> library =
+      makeStaticLibrary(name + ".o", *object, error);
+  if (failed(library))
+    fail(error);
+  outputs.push_back({outputBase + ".o", *object});
+  outputs.push_back({outputBase + ".a", *library});
 }
 
 /// --target cuda: the library, or the PTX / cubins / NVVM for study.
@@ -91,31 +113,37 @@ static int compileCuda(ModuleOp module, const std::string &name) {
                       "driver compiles when it loads\n";
   }
   std::string error;
+  // The host code (schedule functions) is portable unless --mcpu says.
+  std::string hostCpu =
+      mcpu.getNumOccurrences() ? std::string(mcpu) : "x86-64-v2";
+  if (failed(vectorWidthForCPU(hostCpu)))
+    fail("unknown cpu '" + hostCpu + "'");
   std::unique_ptr<CudaCompileResult> result = compileForCUDA(
-      module, options, ptxas, emit == "obj" ? StringRef(mcpu) : "", error);
+      module, options, ptxas, emit == "obj" ? StringRef(hostCpu) : "", error);
   if (!result)
     fail(error);
 
   std::string report;
   for (const CudaImageCode &image : result->images)
     report += image.ptxasReport;
+  Outputs outputs;
   if (emit == "mlir") {
-    writeText(outputBase + ".mlir", result->nvvmMlir);
+    outputs.push_back({outputBase + ".mlir", result->nvvmMlir});
   } else if (emit == "ptx") {
     for (const CudaImageCode &image : result->images)
-      writeText(outputBase + "." + image.chip + ".ptx", image.ptx);
+      outputs.push_back({outputBase + "." + image.chip + ".ptx", image.ptx});
   } else if (emit == "cubin") {
     for (const CudaImageCode &image : result->images)
-      writeText(outputBase + "." + image.chip + ".cubin", image.cubin);
+      outputs.push_back(
+          {outputBase + "." + image.chip + ".cubin", image.cubin});
   } else {
-    std::string object = outputBase + ".o";
-    if (failed(emitMachineCode(*result->host, object, false, error)) ||
-        failed(writeStaticLibrary(outputBase + ".a", object, error)))
-      fail(error);
+    addLibrary(outputs, *result->host, name);
   }
-  writeText(outputBase + ".h",
-            emitCudaKernelHeader(result->kernels, name,
-                                 llvm::sys::path::filename(inputFile), report));
+  outputs.push_back(
+      {outputBase + ".h",
+       emitCudaKernelHeader(result->kernels, name,
+                            llvm::sys::path::filename(inputFile), report)});
+  writeOutputs(outputs);
   return 0;
 }
 
@@ -161,24 +189,25 @@ int main(int argc, char **argv) {
   if (!result)
     fail(error);
 
+  Outputs outputs;
   if (emit == "mlir") {
-    writeText(outputBase + ".mlir", result->loweredMlir);
+    outputs.push_back({outputBase + ".mlir", result->loweredMlir});
   } else if (emit == "llvm") {
     std::string text;
     llvm::raw_string_ostream os(text);
     result->llvmModule->print(os, nullptr);
-    writeText(outputBase + ".ll", text);
+    outputs.push_back({outputBase + ".ll", text});
   } else if (emit == "asm") {
-    if (failed(emitMachineCode(*result, outputBase + ".s", true, error)))
+    FailureOr<std::string> assembly = emitMachineCode(*result, true, error);
+    if (failed(assembly))
       fail(error);
+    outputs.push_back({outputBase + ".s", *assembly});
   } else {
-    std::string object = outputBase + ".o";
-    if (failed(emitMachineCode(*result, object, false, error)) ||
-        failed(writeStaticLibrary(outputBase + ".a", object, error)))
-      fail(error);
+    addLibrary(outputs, *result, name);
   }
-  writeText(outputBase + ".h",
-            emitKernelHeader(result->kernels, name,
-                             llvm::sys::path::filename(inputFile)));
+  outputs.push_back({outputBase + ".h",
+                     emitKernelHeader(result->kernels, name,
+                                      llvm::sys::path::filename(inputFile))});
+  writeOutputs(outputs);
   return 0;
 }

@@ -2,6 +2,8 @@
 //
 // Writes go to `path.tmp`, are flushed and checked, then renamed over
 // `path`: a failed write leaves neither a partial file nor the temporary.
+// Several files are all written before any is renamed, so a tool's outputs
+// (a header and its library) are replaced together or not at all.
 // LLVM-free: the .npy writer uses it too.
 //
 //===----------------------------------------------------------------------===//
@@ -10,12 +12,19 @@
 #define ATTN_SUPPORT_ATOMICFILE_H
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace attn {
 
 /// Writes `bytes` to `path`; false with "cannot write 'path'" in `error`.
 bool writeFileAtomically(const std::string &path, const std::string &bytes,
                          std::string &error);
+
+/// Writes every (path, bytes) of `files`; on failure none was replaced.
+bool writeFilesAtomically(
+    const std::vector<std::pair<std::string, std::string>> &files,
+    std::string &error);
 
 } // namespace attn
 

@@ -30,7 +30,8 @@ namespace {
 
 /// Static shared memory a kernel may use (the limit without opting in).
 constexpr int64_t kMaxSharedBytes = 48 * 1024;
-/// Lanes of the host schedule function (portable to any x86-64 with AVX2).
+/// Lanes of the host schedule function (LLVM splits them for the CPU the
+/// library is built for).
 constexpr int64_t kScheduleLanes = 8;
 
 struct ConvertAttnToGPUPass

@@ -19,7 +19,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Object/ArchiveWriter.h"
-#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
@@ -237,14 +237,11 @@ LogicalResult mlir::attn::optimizeHostModule(AotResult &result,
   return success();
 }
 
-LogicalResult mlir::attn::emitMachineCode(AotResult &result, StringRef path,
-                                          bool assembly, std::string &error) {
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
-  if (ec) {
-    error = ("cannot write '" + path + "': " + ec.message()).str();
-    return failure();
-  }
+FailureOr<std::string> mlir::attn::emitMachineCode(AotResult &result,
+                                                   bool assembly,
+                                                   std::string &error) {
+  SmallString<0> code;
+  llvm::raw_svector_ostream out(code);
   llvm::legacy::PassManager pm;
   if (result.targetMachine->addPassesToEmitFile(
           pm, out, nullptr,
@@ -254,27 +251,24 @@ LogicalResult mlir::attn::emitMachineCode(AotResult &result, StringRef path,
     return failure();
   }
   pm.run(*result.llvmModule);
-  out.flush();
-  return success();
+  return std::string(code.str());
 }
 
-LogicalResult mlir::attn::writeStaticLibrary(StringRef archivePath,
-                                             StringRef objectPath,
-                                             std::string &error) {
-  llvm::Expected<llvm::NewArchiveMember> member =
-      llvm::NewArchiveMember::getFile(objectPath, /*Deterministic=*/true);
-  if (!member) {
-    error = llvm::toString(member.takeError());
+FailureOr<std::string> mlir::attn::makeStaticLibrary(StringRef objectName,
+                                                     const std::string &object,
+                                                     std::string &error) {
+  std::vector<llvm::NewArchiveMember> members(1);
+  members[0].Buf =
+      llvm::MemoryBuffer::getMemBuffer(object, objectName,
+                                       /*RequiresNullTerminator=*/false);
+  members[0].MemberName = objectName;
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> archive =
+      llvm::writeArchiveToBuffer(members, llvm::SymtabWritingMode::NormalSymtab,
+                                 llvm::object::Archive::K_GNU,
+                                 /*Deterministic=*/true, /*Thin=*/false);
+  if (!archive) {
+    error = llvm::toString(archive.takeError());
     return failure();
   }
-  std::vector<llvm::NewArchiveMember> members;
-  members.push_back(std::move(*member));
-  if (llvm::Error err = llvm::writeArchive(
-          archivePath, members, llvm::SymtabWritingMode::NormalSymtab,
-          llvm::object::Archive::K_GNU, /*Deterministic=*/true,
-          /*Thin=*/false)) {
-    error = llvm::toString(std::move(err));
-    return failure();
-  }
-  return success();
+  return (*archive)->getBuffer().str();
 }

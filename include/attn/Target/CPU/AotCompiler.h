@@ -59,13 +59,14 @@ LogicalResult translateForHost(ModuleOp module, StringRef cpu,
 /// Runs LLVM's -O3 pipeline on `result`'s module.
 LogicalResult optimizeHostModule(AotResult &result, std::string &error);
 
-/// Writes the result as an object file or as assembly.
-LogicalResult emitMachineCode(AotResult &result, StringRef path, bool assembly,
-                              std::string &error);
+/// The result as an object file or as assembly, in memory.
+FailureOr<std::string> emitMachineCode(AotResult &result, bool assembly,
+                                       std::string &error);
 
-/// Writes a static library (`ar` format) holding one object file.
-LogicalResult writeStaticLibrary(StringRef archivePath, StringRef objectPath,
-                                 std::string &error);
+/// A static library (`ar` format) holding one object file `objectName`.
+FailureOr<std::string> makeStaticLibrary(StringRef objectName,
+                                         const std::string &object,
+                                         std::string &error);
 
 } // namespace mlir::attn
 
