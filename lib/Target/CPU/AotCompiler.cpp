@@ -137,18 +137,28 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
   if (failed(runCollectingError(kernelPasses, module, error)))
     return nullptr;
 
-  auto result = std::make_unique<AotResult>();
-  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
-    if (func.getSymName().ends_with(".schedule") ||
-        func.getSymName().starts_with("attn_schedule_"))
-      continue; // a kernel's schedule function, renamed with its kernel
-    if (!func->hasAttr("attn.kernel")) {
+  // Kernels carry `attn.kernel`; the only other functions are their
+  // schedule functions `@<f>.schedule`.
+  SmallVector<func::FuncOp> kernels;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    StringRef base = func.getSymName();
+    if (func->hasAttr("attn.kernel")) {
+      kernels.push_back(func);
+      continue;
+    }
+    auto owner = base.consume_back(".schedule")
+                     ? module.lookupSymbol<func::FuncOp>(base)
+                     : nullptr;
+    if (!owner || !owner->hasAttr("attn.kernel")) {
       error = ("@" + func.getSymName() +
                " is not an attention kernel (one attn.attention on its three "
                "arguments)")
                   .str();
       return nullptr;
     }
+  }
+  auto result = std::make_unique<AotResult>();
+  for (func::FuncOp func : kernels) {
     KernelInfo info = *readKernelInfo(func);
     if (info.schedule == "tables") {
       // The generated schedule function builds the tables at run time.
@@ -156,11 +166,6 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
           module.lookupSymbol<func::FuncOp>(info.name + ".schedule");
       SymbolTable::setSymbolName(schedule, "attn_schedule_" + info.name);
     }
-    if (failed(SymbolTable::replaceAllSymbolUses(
-            func,
-            StringAttr::get(module.getContext(), "attn_kernel_" + info.name),
-            module)))
-      return nullptr;
     SymbolTable::setSymbolName(func, "attn_kernel_" + info.name);
     result->kernels.push_back(info);
   }

@@ -79,22 +79,31 @@ std::optional<CudaKernelInfo> readCudaKernelInfo(gpu::GPUFuncOp kernel) {
 /// Runs ptxas on `image.ptx`, filling `image.cubin` and `image.ptxasReport`.
 LogicalResult assemble(StringRef ptxas, CudaImageCode &image,
                        std::string &error) {
-  SmallString<128> ptxPath, cubinPath, logPath;
-  if (llvm::sys::fs::createTemporaryFile("attn", "ptx", ptxPath) ||
-      llvm::sys::fs::createTemporaryFile("attn", "cubin", cubinPath) ||
-      llvm::sys::fs::createTemporaryFile("attn", "log", logPath)) {
-    error = "cannot create temporary files for ptxas";
-    return failure();
-  }
+  // Each temporary is removed however this returns.
+  SmallVector<SmallString<128>, 3> paths;
   auto cleanup = llvm::make_scope_exit([&] {
-    llvm::sys::fs::remove(ptxPath);
-    llvm::sys::fs::remove(cubinPath);
-    llvm::sys::fs::remove(logPath);
+    for (const SmallString<128> &path : paths)
+      llvm::sys::fs::remove(path);
   });
+  for (const char *suffix : {"ptx", "cubin", "log"}) {
+    paths.emplace_back();
+    if (llvm::sys::fs::createTemporaryFile("attn", suffix, paths.back())) {
+      paths.pop_back();
+      error = "cannot create a temporary file for ptxas";
+      return failure();
+    }
+  }
+  StringRef ptxPath = paths[0], cubinPath = paths[1], logPath = paths[2];
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(ptxPath, ec);
     os << image.ptx;
+    os.close();
+    if (ec || os.has_error()) {
+      os.clear_error();
+      error = "cannot write the PTX for ptxas to '" + ptxPath.str() + "'";
+      return failure();
+    }
   }
   std::string arch = "-arch=" + image.chip;
   SmallVector<StringRef> args = {ptxas,   arch, "-O3",    "-v",
@@ -258,21 +267,33 @@ std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
     return nullptr;
 
   auto result = std::make_unique<CudaCompileResult>();
+  // What is left: the kernels in gpu.module @attn_kernels and the host
+  // schedule functions `@<f>.schedule` of their kernels.
+  auto gpuModule = module.lookupSymbol<gpu::GPUModuleOp>("attn_kernels");
+  auto notAKernel = [&](StringRef name) {
+    error = ("@" + name +
+             " is not an attention kernel (one attn.attention on its three "
+             "arguments)")
+                .str();
+    return nullptr;
+  };
   for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
     StringRef name = func.getSymName();
-    if (!name.ends_with(".schedule")) {
-      error = ("@" + name +
-               " is not an attention kernel (one attn.attention on its three "
-               "arguments)")
-                  .str();
-      return nullptr;
-    }
-    SymbolTable::setSymbolName(
-        func, ("attn_schedule_" + name.drop_back(strlen(".schedule"))).str());
+    if (!name.consume_back(".schedule") || !gpuModule ||
+        !gpuModule.lookupSymbol(("attn_kernel_" + name).str()))
+      return notAKernel(func.getSymName());
+    SymbolTable::setSymbolName(func, ("attn_schedule_" + name).str());
   }
-  auto gpuModule = module.lookupSymbol<gpu::GPUModuleOp>("attn_kernels");
-  for (auto kernel : gpuModule.getOps<gpu::GPUFuncOp>())
-    result->kernels.push_back(*readCudaKernelInfo(kernel));
+  if (!gpuModule) {
+    error = "the file has no attention function";
+    return nullptr;
+  }
+  for (auto kernel : gpuModule.getOps<gpu::GPUFuncOp>()) {
+    std::optional<CudaKernelInfo> info = readCudaKernelInfo(kernel);
+    if (!info)
+      return notAKernel(kernel.getName());
+    result->kernels.push_back(std::move(*info));
+  }
 
   PassManager lowering(module.getContext());
   AttnCUDAPipelineOptions isa;
