@@ -29,19 +29,19 @@ function(attn_add_kernel lib)
   endif()
   get_filename_component(source "${ARG_SOURCE}" ABSOLUTE)
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/attn_kernels/${lib}")
-  set(cpu_args)
+  set(compile_args)
   if(ARG_CPU)
-    set(cpu_args --mcpu "${ARG_CPU}")
+    set(compile_args --mcpu "${ARG_CPU}")
   endif()
   if(ARG_GPU_ARCH)
     string(REPLACE ";" "," archs "${ARG_GPU_ARCH}")
-    list(APPEND cpu_args --gpu-arch "${archs}")
+    list(APPEND compile_args --gpu-arch "${archs}")
   endif()
   add_custom_command(
     OUTPUT "${dir}/${lib}.h" "${dir}/${lib}.a"
     COMMAND "${CMAKE_COMMAND}" -E make_directory "${dir}"
     COMMAND attn::attn-compile "${source}" --target ${ARG_TARGET}
-            -o "${dir}/${lib}" ${cpu_args}
+            -o "${dir}/${lib}" ${compile_args}
     DEPENDS "${source}" attn::attn-compile
     COMMENT "attn-compile ${ARG_SOURCE}"
     VERBATIM)

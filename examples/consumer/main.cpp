@@ -156,12 +156,19 @@ int main() {
         return buffer;
       };
       auto qd = upload(q), kd = upload(k), vd = upload(v), od = upload(out);
-      if (!qd.ok() || !kd.ok() || !vd.ok() || !od.ok() || !status.ok() ||
+      for (auto *buffer : {&qd, &kd, &vd, &od})
+        status.Update(buffer->status());
+      if (status.ok() &&
           attn_gpu_causal_cuda(qd->data(), kd->data(), vd->data(), od->data(),
-                               b, h, h, n, n, d, nullptr) != 0 ||
-          !attn::cuda::synchronize().ok() ||
-          !attn::cuda::copyToHost(out.data(), od->get(), bytes).ok()) {
-        std::printf("gpu_causal failed: %s\n", attn_last_error());
+                               b, h, h, n, n, d, nullptr) != 0)
+        status = absl::InternalError(attn_last_error());
+      if (status.ok())
+        status = attn::cuda::synchronize();
+      if (status.ok())
+        status = attn::cuda::copyToHost(out.data(), od->get(), bytes);
+      if (!status.ok()) {
+        std::printf("gpu_causal failed: %s\n",
+                    std::string(status.message()).c_str());
         return 1;
       }
       auto expected =

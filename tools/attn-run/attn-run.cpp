@@ -187,6 +187,8 @@ int main(int argc, char **argv) {
     fail("--target must be cpu or cuda, got '" + target + "'");
   if (target != "cuda" && !gpuArch.empty())
     fail("--gpu-arch needs --target cuda");
+  if (target == "cuda" && useReference)
+    fail("--reference runs on the CPU; leave out --target cuda");
 
   // Inputs.
   std::map<std::string, ::attn::npy::Array> arrays;

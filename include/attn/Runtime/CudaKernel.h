@@ -70,16 +70,19 @@ struct CudaKernelDescriptor {
 /// primary context is made current when the thread has none). Returns
 /// without waiting for the kernel. Loads the module once per (descriptor
 /// address, context), choosing the cubin of the device's architecture, else
-/// the newest PTX the device can compile, else a binary-compatible cubin (an
-/// older minor version of the same major); uploads the schedule tables once
-/// per context (static tables) or per (Nq, Nk) (the 32 most recent are
-/// kept). An upload waits for the context (cuCtxSynchronize), so warm a
+/// a binary-compatible cubin (an older minor version of the same major),
+/// else the newest PTX the device can compile; uploads the schedule tables
+/// once per context (static tables) or per (Nq, Nk). Built tables are kept
+/// for the 32 most recent (Nq, Nk); an evicted one is freed (cuMemFree waits
+/// for the kernels that use it), so a CUDA graph captured with a launch of a
+/// kernel with built tables must not outlive 32 other shapes of that
+/// kernel. An upload waits for the context (cuCtxSynchronize), so warm a
 /// shape up before capturing a stream into a graph. A call without work
 /// (B, H or Nq = 0) launches nothing and needs no driver. Errors: a shape
-/// error as checkCallShape or a malformed descriptor (both found before the
-/// driver is used), "no CUDA driver ...", "no CUDA device ...", "the GPU is
-/// sm_XY; ... (not in the image)", or the driver's message for a failed
-/// load or launch.
+/// or alignment error as checkCallShape or a malformed descriptor (found
+/// before the driver is used), "no CUDA driver ...", "no CUDA device ...",
+/// "the GPU is sm_XY, not in the image of kernel ...", or the driver's
+/// message for a failed load or launch.
 absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
                               const void *k, const void *v, void *out,
                               const CallShape &shape, void *stream = nullptr);

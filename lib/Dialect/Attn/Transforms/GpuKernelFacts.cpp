@@ -62,7 +62,8 @@ int64_t mlir::attn::residentBlocksPerSM(const GpuKernelFacts &facts,
   int64_t blocks = std::min(limits->blocks, limits->threads / (warps * 32));
   if (registersPerWarp > 0)
     blocks = std::min(blocks, 65536 / (registersPerWarp * warps));
-  if (facts.sharedBytes > 0)
-    blocks = std::min(blocks, limits->sharedKiB * 1024 / facts.sharedBytes);
+  // The system reserves 1 KiB of shared memory per block (sm_80 and later).
+  blocks =
+      std::min(blocks, limits->sharedKiB * 1024 / (facts.sharedBytes + 1024));
   return blocks;
 }
