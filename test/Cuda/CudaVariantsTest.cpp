@@ -120,10 +120,11 @@ TEST_P(CudaVariantsTest, CompilesForSm80AndSm90) {
       std::string ptx(static_cast<const char *>(descriptor.images[i].data));
       ptxTargets.push_back(descriptor.images[i].arch);
       EXPECT_NE(ptx.find(".target " + ptxTargets.back()), std::string::npos);
-      if (variant.element != "f32") // tensor cores, as m16n8k16 mma.sync
+      if (variant.element != "f32") { // tensor cores: m16n8k16 mma.sync
         EXPECT_NE(ptx.find("mma.sync.aligned.m16n8k16.row.col.f32." +
                            variant.element + "." + variant.element + ".f32"),
                   std::string::npos);
+      }
     }
   EXPECT_EQ(ptxTargets, (std::vector<std::string>{"sm_80", "sm_90"}));
   if (findPtxas().empty())

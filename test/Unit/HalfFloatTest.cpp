@@ -50,11 +50,13 @@ TEST(HalfFloat, RoundsToNearestEven) {
 TEST(HalfFloat, EveryHalfAndBF16RoundTrips) {
   for (uint32_t bits = 0; bits < 0x10000; ++bits) {
     float h = halfToFloat(uint16_t(bits));
-    if (!std::isnan(h))
+    if (!std::isnan(h)) {
       EXPECT_EQ(floatToHalf(h), bits) << std::hex << bits;
+    }
     float b = bf16ToFloat(uint16_t(bits));
-    if (!std::isnan(b))
+    if (!std::isnan(b)) {
       EXPECT_EQ(floatToBF16(b), bits) << std::hex << bits;
+    }
   }
 }
 

@@ -81,7 +81,7 @@ LogicalResult assemble(StringRef ptxas, CudaImageCode &image,
                        std::string &error) {
   // Each temporary is removed however this returns.
   SmallVector<SmallString<128>, 3> paths;
-  auto cleanup = llvm::make_scope_exit([&] {
+  llvm::scope_exit cleanup([&] {
     for (const SmallString<128> &path : paths)
       llvm::sys::fs::remove(path);
   });
