@@ -13,9 +13,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaTestSupport.h"
-#include "GpuEmulator.h"
+#include "EmulatedAttention.h"
 
-#include "attn/Analysis/BlockSchedule.h"
 #include "attn/InitAll.h"
 #include "attn/Pipelines/Pipelines.h"
 
@@ -59,13 +58,7 @@ protected:
     buildAttnCUDAKernelPasses(pm, options);
     std::string error;
     EXPECT_TRUE(succeeded(runCollectingError(pm, *module, error))) << error;
-    auto gpuModule = module->lookupSymbol<gpu::GPUModuleOp>("attn_kernels");
-    auto kernel = gpuModule.lookupSymbol<gpu::GPUFuncOp>("attn_kernel_f");
-    auto facts = kernel->getAttrOfType<DictionaryAttr>("attn.kernel");
-    int64_t tileQ = facts.getAs<IntegerAttr>("tile_q").getInt();
-    int64_t threads = facts.getAs<IntegerAttr>("threads").getInt();
     auto p = cast<MaskPatternAttrInterface>(parseAttribute(pattern, &ctx));
-
     auto kind = element == "bf16"  ? ::attn::kElementBF16
                 : element == "f16" ? ::attn::kElementF16
                                    : ::attn::kElementF32;
@@ -75,29 +68,11 @@ protected:
         rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim}, kind);
     HostTensor v = randomTensor(
         rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim}, kind);
-    auto buffer = [](const HostTensor &t) {
-      EmulatedBuffer b;
-      b.values.assign(t.values.begin(), t.values.end());
-      return b;
-    };
-    EmulatedBuffer qb = buffer(q), kb = buffer(k), vb = buffer(v), ob, tb;
-    ob.values.assign(q.values.size(), -7.0); // every element must be written
-    StringRef schedule = facts.getAs<StringAttr>("schedule").getValue();
-    if (schedule == "tables") {
-      std::vector<int32_t> tables =
-          buildBlockTables(p, shape.nq, shape.nk, tileQ, tileK);
-      tb.integers.assign(tables.begin(), tables.end());
-    } else if (auto fixed = facts.getAs<DenseI32ArrayAttr>("static_tables")) {
-      tb.integers.assign(fixed.asArrayRef().begin(), fixed.asArrayRef().end());
-    }
-    int64_t blocks =
-        shape.batch * shape.heads * ((shape.nq + tileQ - 1) / tileQ);
-    error = emulateKernel(
-        kernel, {&qb, &kb, &vb, &ob, &tb},
-        {shape.batch, shape.heads, shape.kvHeads, shape.nq, shape.nk}, blocks,
-        threads);
+    std::vector<float> out =
+        emulateAttention(*module, "f", shape, q, k, v, error);
     EXPECT_EQ(error, "");
-    std::vector<float> out(ob.values.begin(), ob.values.end());
+    if (out.empty())
+      return INFINITY;
     if (zeroRows)
       for (int64_t row = 0; row < shape.nq; ++row)
         if (std::all_of(out.begin() + row * shape.headDim,

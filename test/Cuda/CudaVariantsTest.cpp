@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaTestSupport.h"
+#include "EmulatedAttention.h"
 
 #include "attn/Analysis/BlockSchedule.h"
 #include "attn/InitAll.h"
@@ -20,6 +21,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -131,6 +133,49 @@ TEST_P(CudaVariantsTest, CompilesForSm80AndSm90) {
     GTEST_SKIP() << "ptxas not found (set ATTN_PTXAS or CUDA_HOME): the PTX "
                     "was not assembled";
   EXPECT_TRUE(kernel->hasCubins());
+}
+
+// Without a GPU: the kernel's IR in the emulator (EmulatedAttention.h)
+// against the reference, at one awkward size (static sizes win).
+TEST_P(CudaVariantsTest, EmulatedKernelMatchesTheReference) {
+  std::string source = sourceIn(GetParam().element);
+  std::string name = functionName(source);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
+  ASSERT_TRUE(module);
+  PassManager pm(&ctx);
+  buildAttnCUDAKernelPasses(pm, AttnCUDAPipelineOptions());
+  std::string error;
+  ASSERT_TRUE(succeeded(runCollectingError(pm, *module, error))) << error;
+
+  OwningOpRef<ModuleOp> original =
+      parseSourceString<ModuleOp>(sourceIn("f32"), &ctx);
+  auto func = original->lookupSymbol<func::FuncOp>(name);
+  auto qType = cast<RankedTensorType>(func.getArgumentTypes()[0]);
+  auto kType = cast<RankedTensorType>(func.getArgumentTypes()[1]);
+  auto fixed = [](RankedTensorType type, unsigned d, int64_t otherwise) {
+    return type.isDynamicDim(d) ? otherwise : type.getDimSize(d);
+  };
+  ::attn::CallShape shape{fixed(qType, 0, 1),   fixed(qType, 1, 2),
+                          fixed(kType, 1, 2),   fixed(qType, 2, 77),
+                          fixed(kType, 2, 150), qType.getDimSize(3)};
+  auto kind = GetParam().element == "bf16"  ? ::attn::kElementBF16
+              : GetParam().element == "f16" ? ::attn::kElementF16
+                                            : ::attn::kElementF32;
+  HostTensor q = randomTensor(
+      rng, {shape.batch, shape.heads, shape.nq, shape.headDim}, kind);
+  HostTensor k = randomTensor(
+      rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim}, kind);
+  HostTensor v = randomTensor(
+      rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim}, kind);
+  std::vector<float> out =
+      emulateAttention(*module, name, shape, q, k, v, error);
+  ASSERT_EQ(error, "");
+  FailureOr<reference::Tensor> expected = reference::evaluate(
+      func, {q.asReference(), k.asReference(), v.asReference()}, error);
+  ASSERT_TRUE(succeeded(expected)) << error;
+  reference::Tensor actual(q.shape);
+  actual.data.assign(out.begin(), out.end());
+  EXPECT_LT(reference::relativeError(actual, *expected), toleranceFor(kind));
 }
 
 TEST_P(CudaVariantsTest, MatchesTheReferenceOnTheGpu) {
