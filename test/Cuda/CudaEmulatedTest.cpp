@@ -7,8 +7,8 @@
 // output is compared with the float64 reference: tensor-core kernels (bf16,
 // f16) and the SIMT kernel (f32), banded, tables and static tables, several
 // key blocks per query block, N = 1, N not a multiple of the tile, Nq != Nk
-// both ways, grouped heads, fully masked rows. What it cannot see: the
-// lowering to NVVM and PTX, and missing barriers.
+// both ways, grouped heads, fully masked rows; a missing barrier shows as a
+// shared-memory race. What it cannot see: the lowering to NVVM and PTX.
 //
 //===----------------------------------------------------------------------===//
 

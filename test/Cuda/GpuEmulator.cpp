@@ -35,6 +35,13 @@ using Lanes = llvm::SmallVector<Scalar, 4>;
 struct Memory {
   std::vector<Scalar> data;
   llvm::SmallVector<int64_t> shape; ///< static shape, or {size}
+  /// Shared (workgroup) memory: who last wrote and read each element, and
+  /// in which barrier epoch, to find the races a missing barrier leaves.
+  struct Access {
+    int64_t writer = -1, writeEpoch = -1;
+    int64_t reader = -1, readEpoch = -1; ///< reader -2: several threads
+  };
+  std::vector<Access> accesses; ///< empty unless shared
 };
 
 Type elementOf(Type type) {
@@ -115,8 +122,12 @@ public:
       s.i = sizes[a];
       uniform(entry.getArgument(5 + a), s);
     }
-    for (BlockArgument arg : kernel.getWorkgroupAttributions())
-      uniform(arg, allocate(cast<MemRefType>(arg.getType())));
+    for (BlockArgument arg : kernel.getWorkgroupAttributions()) {
+      Scalar memory = allocate(cast<MemRefType>(arg.getType()));
+      memories[memory.i]->accesses.resize(memories[memory.i]->data.size());
+      uniform(arg, memory);
+    }
+    epoch = 0;
     for (BlockArgument arg : kernel.getPrivateAttributions()) {
       auto &perThread = values[arg.getAsOpaquePointer()];
       perThread.assign(threads, Lanes(1));
@@ -193,6 +204,42 @@ private:
            std::to_string(memory.data.size()));
     return flat;
   }
+  /// Records thread t's access to elements [at, at + n) of shared memory;
+  /// fails on a race: an element another thread wrote since the last
+  /// barrier (read after write, write after write), or read since then
+  /// (write after read), or a read of an element never written.
+  void touch(Memory &m, int64_t at, int64_t n, int64_t t, bool write) {
+    if (m.accesses.empty())
+      return;
+    for (int64_t e = at; e < at + n; ++e) {
+      Memory::Access &a = m.accesses[e];
+      auto race = [&](const char *kind, int64_t other) {
+        fail(std::string(kind) + " race in shared memory at element " +
+             std::to_string(e) + ": thread " + std::to_string(t) +
+             " and thread " + std::to_string(other) +
+             " with no barrier between");
+      };
+      if (a.writeEpoch == epoch && a.writer != t)
+        return race(write ? "write-after-write" : "read-after-write", a.writer);
+      if (write) {
+        if (a.readEpoch == epoch && a.reader != t)
+          return race("write-after-read", a.reader);
+        a.writer = t;
+        a.writeEpoch = epoch;
+        continue;
+      }
+      if (a.writeEpoch < 0)
+        return fail("read of shared memory never written, element " +
+                    std::to_string(e));
+      if (a.readEpoch != epoch) {
+        a.reader = t;
+        a.readEpoch = epoch;
+      } else if (a.reader != t) {
+        a.reader = -2;
+      }
+    }
+  }
+
   Memory &memoryOf(Value memref, int64_t t) {
     return *memories[of(memref)[t][0].i];
   }
@@ -212,7 +259,7 @@ private:
           s.i = blockId;
           uniform(o, s);
         })
-        .Case([&](gpu::BarrierOp) {})
+        .Case([&](gpu::BarrierOp) { ++epoch; })
         .Case([&](gpu::ReturnOp) {})
         .Case([&](scf::ForOp o) { forLoop(o); })
         .Case([&](scf::IfOp o) { ifOp(o); })
@@ -220,13 +267,17 @@ private:
           auto &r = result(o);
           forActive([&](int64_t t) {
             Memory &m = memoryOf(o.getMemRef(), t);
-            r[t] = Lanes{m.data[flatIndex(m, o.getIndices(), t)]};
+            int64_t at = flatIndex(m, o.getIndices(), t);
+            touch(m, at, 1, t, /*write=*/false);
+            r[t] = Lanes{m.data[at]};
           });
         })
         .Case([&](memref::StoreOp o) {
           forActive([&](int64_t t) {
             Memory &m = memoryOf(o.getMemRef(), t);
-            m.data[flatIndex(m, o.getIndices(), t)] = of(o.getValue())[t][0];
+            int64_t at = flatIndex(m, o.getIndices(), t);
+            touch(m, at, 1, t, /*write=*/true);
+            m.data[at] = of(o.getValue())[t][0];
           });
         })
         .Case([&](vector::LoadOp o) {
@@ -237,6 +288,7 @@ private:
             int64_t at = flatIndex(m, o.getIndices(), t);
             if (at + n > int64_t(m.data.size()))
               return fail("out-of-bounds vector load");
+            touch(m, at, n, t, /*write=*/false);
             r[t].assign(m.data.begin() + at, m.data.begin() + at + n);
           });
         })
@@ -247,6 +299,7 @@ private:
             int64_t at = flatIndex(m, o.getIndices(), t);
             if (at + int64_t(v.size()) > int64_t(m.data.size()))
               return fail("out-of-bounds vector store");
+            touch(m, at, int64_t(v.size()), t, /*write=*/true);
             std::copy(v.begin(), v.end(), m.data.begin() + at);
           });
         })
@@ -641,6 +694,7 @@ private:
 
   gpu::GPUFuncOp kernel;
   int64_t threads, blockId = 0;
+  int64_t epoch = 0; ///< barriers passed in this block
   std::vector<bool> active;
   /// Per SSA value, per thread. Node-based, so references stay valid while
   /// other values are added.
