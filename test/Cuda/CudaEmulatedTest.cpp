@@ -59,15 +59,9 @@ protected:
     std::string error;
     EXPECT_TRUE(succeeded(runCollectingError(pm, *module, error))) << error;
     auto p = cast<MaskPatternAttrInterface>(parseAttribute(pattern, &ctx));
-    auto kind = element == "bf16"  ? ::attn::kElementBF16
-                : element == "f16" ? ::attn::kElementF16
-                                   : ::attn::kElementF32;
-    HostTensor q = randomTensor(
-        rng, {shape.batch, shape.heads, shape.nq, shape.headDim}, kind);
-    HostTensor k = randomTensor(
-        rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim}, kind);
-    HostTensor v = randomTensor(
-        rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim}, kind);
+    auto kind = elementKindNamed(element);
+    HostTensor q, k, v;
+    randomInputs(rng, shape, kind, q, k, v);
     std::vector<float> out =
         emulateAttention(*module, "f", shape, q, k, v, error);
     EXPECT_EQ(error, "");

@@ -66,6 +66,25 @@ inline HostTensor randomTensor(std::mt19937_64 &rng,
   return t;
 }
 
+/// Fresh random q, k and v of a call's shape.
+inline void randomInputs(std::mt19937_64 &rng, const CallShape &shape,
+                         ElementKind kind, HostTensor &q, HostTensor &k,
+                         HostTensor &v, double range = 1.0) {
+  q = randomTensor(rng, {shape.batch, shape.heads, shape.nq, shape.headDim},
+                   kind, range);
+  k = randomTensor(rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim},
+                   kind, range);
+  v = randomTensor(rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim},
+                   kind, range);
+}
+
+/// The ElementKind of "f32", "f16" or "bf16".
+inline ElementKind elementKindNamed(const std::string &element) {
+  return element == "bf16"  ? kElementBF16
+         : element == "f16" ? kElementF16
+                            : kElementF32;
+}
+
 /// A device copy of `t` in the element type (16-byte aligned, never empty).
 inline cuda::DeviceBuffer upload(const HostTensor &t, ElementKind kind) {
   size_t bytes = t.values.size() * (kind == kElementF32 ? 4 : 2);
@@ -104,12 +123,7 @@ inline std::vector<float> runOnDevice(const Launch &launch,
                                       std::mt19937_64 &rng, HostTensor &q,
                                       HostTensor &k, HostTensor &v,
                                       double range = 1.0) {
-  q = randomTensor(rng, {shape.batch, shape.heads, shape.nq, shape.headDim},
-                   kind, range);
-  k = randomTensor(rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim},
-                   kind, range);
-  v = randomTensor(rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim},
-                   kind, range);
+  randomInputs(rng, shape, kind, q, k, v, range);
   cuda::DeviceBuffer qd = upload(q, kind), kd = upload(k, kind),
                      vd = upload(v, kind);
   HostTensor zeros{q.shape, std::vector<float>(q.values.size(), 0.0f)};

@@ -158,15 +158,9 @@ TEST_P(CudaVariantsTest, EmulatedKernelMatchesTheReference) {
   ::attn::CallShape shape{fixed(qType, 0, 1),   fixed(qType, 1, 2),
                           fixed(kType, 1, 2),   fixed(qType, 2, 77),
                           fixed(kType, 2, 150), qType.getDimSize(3)};
-  auto kind = GetParam().element == "bf16"  ? ::attn::kElementBF16
-              : GetParam().element == "f16" ? ::attn::kElementF16
-                                            : ::attn::kElementF32;
-  HostTensor q = randomTensor(
-      rng, {shape.batch, shape.heads, shape.nq, shape.headDim}, kind);
-  HostTensor k = randomTensor(
-      rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim}, kind);
-  HostTensor v = randomTensor(
-      rng, {shape.batch, shape.kvHeads, shape.nk, shape.headDim}, kind);
+  auto kind = elementKindNamed(GetParam().element);
+  HostTensor q, k, v;
+  randomInputs(rng, shape, kind, q, k, v);
   std::vector<float> out =
       emulateAttention(*module, name, shape, q, k, v, error);
   ASSERT_EQ(error, "");
