@@ -526,9 +526,8 @@ private:
 
   /// arith and math ops, element by element.
   void elementwise(Operation *op) {
-    if (op->getNumResults() != 1 ||
-        op->getDialect()->getNamespace() != "arith" &&
-            op->getDialect()->getNamespace() != "math")
+    StringRef dialect = op->getDialect()->getNamespace();
+    if (op->getNumResults() != 1 || (dialect != "arith" && dialect != "math"))
       return fail("unsupported op " + op->getName().getStringRef().str());
     Type type = elementOf(op->getResult(0).getType());
     Type operandType = elementOf(op->getOperand(0).getType());

@@ -309,10 +309,11 @@ TEST_F(KernelTest, GeneratedScheduleFunction) {
                           {120, 37}}) {
       std::shared_ptr<const std::vector<int32_t>> generated =
           ::attn::scheduleTables(kernel->getDescriptor(), nq, nk);
-      if (c.leaf)
+      if (c.leaf) {
         EXPECT_EQ(*generated,
                   buildBlockTables(kernel->info().pattern, nq, nk, 32, 16))
             << "Nq = " << nq << ", Nk = " << nk;
+      }
       AttentionShape shape{1, 2, 2, nq, nk, 64};
       auto q = randomTensor({1, 2, nq, 64}), k = randomTensor({1, 2, nk, 64}),
            v = randomTensor({1, 2, nk, 64});
