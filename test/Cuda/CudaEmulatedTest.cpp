@@ -43,13 +43,7 @@ protected:
   double emulate(const std::string &pattern, const std::string &element,
                  const ::attn::CallShape &shape, int64_t tileK,
                  std::vector<int64_t> *zeroRows = nullptr) {
-    std::string type =
-        "tensor<?x?x?x" + std::to_string(shape.headDim) + "x" + element + ">";
-    std::string source = "func.func @f(%q: " + type + ", %k: " + type +
-                         ", %v: " + type + ") -> " + type +
-                         " {\n  %o = attn.attention %q, %k, %v pattern(" +
-                         pattern + ") : " + type + ", " + type + ", " + type +
-                         " -> " + type + "\n  return %o : " + type + "\n}\n";
+    std::string source = attentionFunction(pattern, shape.headDim, element);
     OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
     EXPECT_TRUE(module);
     AttnCUDAPipelineOptions options;

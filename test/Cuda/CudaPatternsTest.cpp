@@ -35,12 +35,7 @@ protected:
   /// @f: one attn.attention with `pattern` on [?, ?, ?, 64] tensors.
   std::unique_ptr<CudaJitKernel> compile(const std::string &pattern,
                                          const std::string &element) {
-    std::string type = "tensor<?x?x?x64x" + element + ">";
-    std::string source = "func.func @f(%q: " + type + ", %k: " + type +
-                         ", %v: " + type + ") -> " + type +
-                         " {\n  %o = attn.attention %q, %k, %v pattern(" +
-                         pattern + ") : " + type + ", " + type + ", " + type +
-                         " -> " + type + "\n  return %o : " + type + "\n}\n";
+    std::string source = attentionFunction(pattern, 64, element);
     OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
     EXPECT_TRUE(module);
     if (!module)

@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CudaTestSupport.h"
+
 #include "attn/InitAll.h"
 #include "attn/Target/CUDA/CudaCompiler.h"
 
@@ -19,6 +21,7 @@
 
 using namespace mlir;
 using namespace mlir::attn;
+using namespace ::attn::testing;
 
 TEST(CudaRandomKernels, CompileOrFailCleanly) {
   DialectRegistry registry;
@@ -46,14 +49,8 @@ TEST(CudaRandomKernels, CompileOrFailCleanly) {
     int64_t d = 1 + rng() % 160;
     if (rng() % 2)
       d = 16 * (1 + rng() % 8); // often a valid tensor-core size
-    std::string type =
-        "tensor<?x?x?x" + std::to_string(d) + "x" + element + ">";
     std::string pattern = patterns[rng() % std::size(patterns)];
-    std::string source = "func.func @f(%q: " + type + ", %k: " + type +
-                         ", %v: " + type + ") -> " + type +
-                         " {\n  %o = attn.attention %q, %k, %v pattern(" +
-                         pattern + ") : " + type + ", " + type + ", " + type +
-                         " -> " + type + "\n  return %o : " + type + "\n}\n";
+    std::string source = attentionFunction(pattern, d, element);
     AttnCUDAPipelineOptions options;
     options.tileQ = tilesQ[rng() % std::size(tilesQ)];
     options.tileK = 4 * (1 + rng() % 32);

@@ -32,6 +32,19 @@ namespace attn::testing {
       GTEST_SKIP() << "no GPU here: " << context.status().message();           \
   } while (0)
 
+/// `func.func @f` holding one attn.attention with `pattern` on
+/// tensor<?x?x?x<headDim>x<element>> operands.
+inline std::string attentionFunction(const std::string &pattern,
+                                     int64_t headDim,
+                                     const std::string &element) {
+  std::string type =
+      "tensor<?x?x?x" + std::to_string(headDim) + "x" + element + ">";
+  return "func.func @f(%q: " + type + ", %k: " + type + ", %v: " + type +
+         ") -> " + type + " {\n  %o = attn.attention %q, %k, %v pattern(" +
+         pattern + ") : " + type + ", " + type + ", " + type + " -> " + type +
+         "\n  return %o : " + type + "\n}\n";
+}
+
 /// The relative error each element type must reach against the reference.
 inline double toleranceFor(ElementKind kind) {
   return kind == kElementF32 ? 1e-5 : 1e-2;

@@ -104,6 +104,42 @@ protected:
     return source.substr(at, source.find('(', at) - at);
   }
 
+  /// The f32 original of the example (the reference evaluates it on the
+  /// rounded inputs); `holder` keeps its module.
+  func::FuncOp referenceFunction(OwningOpRef<ModuleOp> &holder,
+                                 const std::string &name) {
+    holder = parseSourceString<ModuleOp>(sourceIn("f32"), &ctx);
+    return holder->lookupSymbol<func::FuncOp>(name);
+  }
+
+  /// The call's sizes: the example's static ones, else these.
+  static ::attn::CallShape shapeFor(func::FuncOp func, int64_t batch,
+                                    int64_t heads, int64_t nq, int64_t nk) {
+    auto qType = cast<RankedTensorType>(func.getArgumentTypes()[0]);
+    auto kType = cast<RankedTensorType>(func.getArgumentTypes()[1]);
+    auto fixed = [](RankedTensorType type, unsigned d, int64_t otherwise) {
+      return type.isDynamicDim(d) ? otherwise : type.getDimSize(d);
+    };
+    return {fixed(qType, 0, batch), fixed(qType, 1, heads),
+            fixed(kType, 1, heads), fixed(qType, 2, nq),
+            fixed(kType, 2, nk),    qType.getDimSize(3)};
+  }
+
+  /// ‖out − ref‖ / ‖ref‖ with `func` evaluated by the reference.
+  static double errorAgainst(func::FuncOp func, const HostTensor &q,
+                             const HostTensor &k, const HostTensor &v,
+                             const std::vector<float> &out) {
+    std::string error;
+    FailureOr<reference::Tensor> expected = reference::evaluate(
+        func, {q.asReference(), k.asReference(), v.asReference()}, error);
+    EXPECT_TRUE(succeeded(expected)) << error;
+    if (failed(expected))
+      return INFINITY;
+    reference::Tensor actual(q.shape);
+    actual.data.assign(out.begin(), out.end());
+    return reference::relativeError(actual, *expected);
+  }
+
   MLIRContext ctx;
   std::mt19937_64 rng{std::random_device{}()};
 };
@@ -147,29 +183,16 @@ TEST_P(CudaVariantsTest, EmulatedKernelMatchesTheReference) {
   std::string error;
   ASSERT_TRUE(succeeded(runCollectingError(pm, *module, error))) << error;
 
-  OwningOpRef<ModuleOp> original =
-      parseSourceString<ModuleOp>(sourceIn("f32"), &ctx);
-  auto func = original->lookupSymbol<func::FuncOp>(name);
-  auto qType = cast<RankedTensorType>(func.getArgumentTypes()[0]);
-  auto kType = cast<RankedTensorType>(func.getArgumentTypes()[1]);
-  auto fixed = [](RankedTensorType type, unsigned d, int64_t otherwise) {
-    return type.isDynamicDim(d) ? otherwise : type.getDimSize(d);
-  };
-  ::attn::CallShape shape{fixed(qType, 0, 1),   fixed(qType, 1, 2),
-                          fixed(kType, 1, 2),   fixed(qType, 2, 77),
-                          fixed(kType, 2, 150), qType.getDimSize(3)};
+  OwningOpRef<ModuleOp> original;
+  func::FuncOp func = referenceFunction(original, name);
+  ::attn::CallShape shape = shapeFor(func, 1, 2, 77, 150);
   auto kind = elementKindNamed(GetParam().element);
   HostTensor q, k, v;
   randomInputs(rng, shape, kind, q, k, v);
   std::vector<float> out =
       emulateAttention(*module, name, shape, q, k, v, error);
   ASSERT_EQ(error, "");
-  FailureOr<reference::Tensor> expected = reference::evaluate(
-      func, {q.asReference(), k.asReference(), v.asReference()}, error);
-  ASSERT_TRUE(succeeded(expected)) << error;
-  reference::Tensor actual(q.shape);
-  actual.data.assign(out.begin(), out.end());
-  EXPECT_LT(reference::relativeError(actual, *expected), toleranceFor(kind));
+  EXPECT_LT(errorAgainst(func, q, k, v, out), toleranceFor(kind));
 }
 
 TEST_P(CudaVariantsTest, MatchesTheReferenceOnTheGpu) {
@@ -178,16 +201,8 @@ TEST_P(CudaVariantsTest, MatchesTheReferenceOnTheGpu) {
   ASSERT_TRUE(kernel);
   std::string name = kernel->info().name;
   const ::attn::CudaKernelDescriptor &descriptor = kernel->getDescriptor();
-  std::string error;
-  // The reference evaluates the f32 original on the rounded inputs.
-  OwningOpRef<ModuleOp> original =
-      parseSourceString<ModuleOp>(sourceIn("f32"), &ctx);
-  auto func = original->lookupSymbol<func::FuncOp>(name);
-  auto qType = cast<RankedTensorType>(func.getArgumentTypes()[0]);
-  auto kType = cast<RankedTensorType>(func.getArgumentTypes()[1]);
-  auto fixed = [](RankedTensorType type, unsigned d, int64_t otherwise) {
-    return type.isDynamicDim(d) ? otherwise : type.getDimSize(d);
-  };
+  OwningOpRef<ModuleOp> original;
+  func::FuncOp func = referenceFunction(original, name);
   auto kind = static_cast<::attn::ElementKind>(descriptor.elementKind);
   struct Case {
     int64_t batch, heads, nq, nk;
@@ -196,9 +211,7 @@ TEST_P(CudaVariantsTest, MatchesTheReferenceOnTheGpu) {
                         {1, 2, 100, 100},  {1, 1, 257, 1000}, {1, 2, 300, 77},
                         {1, 1, 1000, 1000}};
   for (Case c : cases) {
-    ::attn::CallShape shape{fixed(qType, 0, c.batch), fixed(qType, 1, c.heads),
-                            fixed(kType, 1, c.heads), fixed(qType, 2, c.nq),
-                            fixed(kType, 2, c.nk),    qType.getDimSize(3)};
+    ::attn::CallShape shape = shapeFor(func, c.batch, c.heads, c.nq, c.nk);
     SCOPED_TRACE("B = " + std::to_string(shape.batch) +
                  ", H = " + std::to_string(shape.heads) +
                  ", Hkv = " + std::to_string(shape.kvHeads) +
@@ -211,13 +224,8 @@ TEST_P(CudaVariantsTest, MatchesTheReferenceOnTheGpu) {
           return kernel->launch(qd, kd, vd, od, s);
         },
         shape, kind, rng, q, k, v);
-    FailureOr<reference::Tensor> expected = reference::evaluate(
-        func, {q.asReference(), k.asReference(), v.asReference()}, error);
-    ASSERT_TRUE(succeeded(expected)) << error;
-    reference::Tensor actual(q.shape);
-    actual.data.assign(out.begin(), out.end());
-    EXPECT_LT(reference::relativeError(actual, *expected), toleranceFor(kind));
-    if (!qType.isDynamicDim(2))
+    EXPECT_LT(errorAgainst(func, q, k, v, out), toleranceFor(kind));
+    if (!cast<RankedTensorType>(func.getArgumentTypes()[0]).isDynamicDim(2))
       break; // one size for a static sequence length
   }
 }
@@ -238,12 +246,7 @@ TEST(CudaJitKernel, BuildsTablesWithTheGeneratedScheduleFunction) {
   ctx.loadAllAvailableDialects();
   const char *pattern =
       "#attn.bigbird<block = 16, window = 3, global = 1, random = 2, seed = 5>";
-  std::string type = "tensor<?x?x?x64xbf16>";
-  std::string source = "func.func @f(%q: " + type + ", %k: " + type +
-                       ", %v: " + type + ") -> " + type +
-                       " {\n  %o = attn.attention %q, %k, %v pattern(" +
-                       pattern + ") : " + type + ", " + type + ", " + type +
-                       " -> " + type + "\n  return %o : " + type + "\n}\n";
+  std::string source = attentionFunction(pattern, 64, "bf16");
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
   ASSERT_TRUE(module);
   std::string error;
