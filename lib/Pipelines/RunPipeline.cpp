@@ -2,11 +2,21 @@
 
 #include "attn/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
+
+LogicalResult mlir::attn::checkHasFunctions(ModuleOp module,
+                                            std::string &error) {
+  for (auto func : module.getOps<func::FuncOp>())
+    if (!func.isExternal())
+      return success();
+  error = "the file has no function to compile";
+  return failure();
+}
 
 LogicalResult mlir::attn::runCollectingError(PassManager &pm, ModuleOp module,
                                              std::string &error) {

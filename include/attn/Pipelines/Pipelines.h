@@ -107,6 +107,10 @@ checkAttnCUDAPipelineOptions(const AttnCUDAPipelineOptions &options);
 LogicalResult buildAttnCUDAPipeline(OpPassManager &pm,
                                     const AttnCUDAPipelineOptions &options);
 
+/// Fails with "the file has no function to compile" in `error` when
+/// `module` defines no function.
+LogicalResult checkHasFunctions(ModuleOp module, std::string &error);
+
 /// Runs `pm` on `module`; on failure `error` holds the first diagnostic.
 LogicalResult runCollectingError(PassManager &pm, ModuleOp module,
                                  std::string &error);

@@ -122,13 +122,8 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
     error = ("unknown cpu '" + cpu + "'").str();
     return nullptr;
   }
-  bool any = false;
-  for (auto func : module.getOps<func::FuncOp>())
-    any |= !func.isExternal();
-  if (!any) {
-    error = "the file has no function to compile";
+  if (failed(checkHasFunctions(module, error)))
     return nullptr;
-  }
 
   PassManager kernelPasses(module.getContext());
   buildAttnCPUKernelPasses(

@@ -88,15 +88,7 @@ JitKernel::compile(ModuleOp module, StringRef name,
   // The runtime's view of the kernel: the same one attn-compile emits.
   kernel->name = info.name;
   ::attn::KernelDescriptor &d = kernel->descriptor;
-  d.name = kernel->name.c_str();
-  d.headDim = info.headDim;
-  d.tileQ = info.tileQ;
-  d.tileK = info.tileK;
-  d.schedule = scheduleKindOf(info.schedule);
-  auto shapes = staticShapesOf(info.signature);
-  for (unsigned operand = 0; operand < 3; ++operand)
-    for (unsigned dim = 0; dim < 4; ++dim)
-      d.staticShape[operand][dim] = shapes[operand][dim];
+  describeKernel(d, kernel->name.c_str(), info);
   d.kernel = reinterpret_cast<::attn::KernelEntry>(*entry);
   d.buildTables = nullptr;
   if (info.schedule == "tables") {

@@ -253,13 +253,8 @@ std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
   error = checkAttnCUDAPipelineOptions(options);
   if (!error.empty())
     return nullptr;
-  bool any = false;
-  for (auto func : module.getOps<func::FuncOp>())
-    any |= !func.isExternal();
-  if (!any) {
-    error = "the file has no function to compile";
+  if (failed(checkHasFunctions(module, error)))
     return nullptr;
-  }
 
   PassManager kernelPasses(module.getContext());
   buildAttnCUDAKernelPasses(kernelPasses, options);

@@ -47,15 +47,7 @@ CudaJitKernel::compile(ModuleOp module, StringRef name,
   const CudaKernelInfo &info = kernel->kernelInfo;
   kernel->functionName = "attn_kernel_" + info.name;
   ::attn::CudaKernelDescriptor &d = kernel->descriptor;
-  d.name = kernel->functionName.c_str();
-  d.headDim = info.headDim;
-  d.tileQ = info.tileQ;
-  d.tileK = info.tileK;
-  d.schedule = scheduleKindOf(info.schedule);
-  auto shapes = staticShapesOf(info.signature);
-  for (unsigned operand = 0; operand < 3; ++operand)
-    for (unsigned dim = 0; dim < 4; ++dim)
-      d.staticShape[operand][dim] = shapes[operand][dim];
+  describeKernel(d, kernel->functionName.c_str(), info);
   d.elementKind = elementKindOf(info.element);
   d.threadsPerBlock = info.threads;
   d.numImages = kernel->images.size();

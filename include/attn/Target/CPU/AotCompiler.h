@@ -47,7 +47,23 @@ int64_t scheduleKindOf(StringRef schedule);
 /// each, -1 where dynamic: the descriptors' `staticShape`.
 std::array<std::array<int64_t, 4>, 3> staticShapesOf(FunctionType signature);
 
-/// The same as an LLVM constant [3 x [4 x i64]].
+/// Fills the fields every kernel descriptor has (attn/Runtime/Kernel.h,
+/// attn/Runtime/CudaKernel.h) from a kernel's facts (KernelInfo,
+/// CudaKernelInfo); `name` must live as long as `d`.
+template <typename Descriptor, typename Info>
+void describeKernel(Descriptor &d, const char *name, const Info &info) {
+  d.name = name;
+  d.headDim = info.headDim;
+  d.tileQ = info.tileQ;
+  d.tileK = info.tileK;
+  d.schedule = scheduleKindOf(info.schedule);
+  auto shapes = staticShapesOf(info.signature);
+  for (unsigned operand = 0; operand < 3; ++operand)
+    for (unsigned dim = 0; dim < 4; ++dim)
+      d.staticShape[operand][dim] = shapes[operand][dim];
+}
+
+/// The static shapes as an LLVM constant [3 x [4 x i64]].
 llvm::Constant *staticShapesConstant(llvm::LLVMContext &ctx,
                                      FunctionType signature);
 
