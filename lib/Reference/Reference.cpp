@@ -153,7 +153,8 @@ Tensor reference::pv(const Tensor &p, const Tensor &v) {
 }
 
 Tensor reference::attention(const Tensor &q, const Tensor &k, const Tensor &v,
-                            MaskPatternAttrInterface pattern, double scale) {
+                            MaskPatternAttrInterface pattern, double scale,
+                            Tensor *lse) {
   auto [b, h, nq, d] = q.shape;
   int64_t nk = k.shape[2], dv = v.shape[3];
   assert(k.shape[0] == b && v.shape[0] == b && k.shape[1] == v.shape[1] &&
@@ -161,6 +162,10 @@ Tensor reference::attention(const Tensor &q, const Tensor &k, const Tensor &v,
   int64_t group = headGroup(h, k.shape[1]);
   int64_t offset = nk - nq;
   Tensor o({b, h, nq, dv});
+  if (lse) {
+    *lse = Tensor({b, h, nq, 1});
+    lse->rank = 3;
+  }
   std::vector<int64_t> keys;
   std::vector<double> scores;
   for (int64_t bi = 0; bi < b; ++bi)
@@ -181,13 +186,18 @@ Tensor reference::attention(const Tensor &q, const Tensor &k, const Tensor &v,
           scores.push_back(scale * dot);
           max = std::max(max, scale * dot);
         }
-        if (keys.empty())
+        if (keys.empty()) {
+          if (lse)
+            lse->at(bi, hi, i, 0) = kNegInf;
           continue; // a fully masked row stays zero
+        }
         double sum = 0;
         for (double &s : scores) {
           s = std::exp(s - max);
           sum += s;
         }
+        if (lse)
+          lse->at(bi, hi, i, 0) = max + std::log(sum);
         for (size_t t = 0; t < keys.size(); ++t) {
           double w = scores[t] / sum;
           for (int64_t di = 0; di < dv; ++di)
@@ -231,7 +241,7 @@ class Evaluator {
 public:
   explicit Evaluator(std::string &error) : error(error) {}
 
-  FailureOr<Tensor> run(func::FuncOp func, ArrayRef<Tensor> inputs);
+  FailureOr<std::vector<Tensor>> run(func::FuncOp func, ArrayRef<Tensor> inputs);
 
 private:
   /// Records the message and returns failure.
@@ -255,7 +265,7 @@ private:
 
   std::string &error;
   llvm::DenseMap<Value, Tensor> values;
-  std::optional<Tensor> result;
+  std::optional<std::vector<Tensor>> result;
 };
 } // namespace
 
@@ -265,9 +275,10 @@ LogicalResult Evaluator::checkFits(Type type, const Tensor &tensor,
   llvm::raw_string_ostream os(typeStr);
   os << type;
   auto ranked = dyn_cast<RankedTensorType>(type);
-  if (!ranked || ranked.getRank() != 4)
-    return fail(what + " has type '" + typeStr + "', expected a rank-4 tensor");
-  for (unsigned dim = 0; dim < 4; ++dim) {
+  if (!ranked || ranked.getRank() != tensor.rank)
+    return fail(what + " has type '" + typeStr + "', expected a rank-" +
+                llvm::Twine(tensor.rank) + " tensor");
+  for (unsigned dim = 0; dim < unsigned(tensor.rank); ++dim) {
     int64_t expected = ranked.getDimSize(dim);
     if (ShapedType::isDynamic(expected) || expected == tensor.shape[dim])
       continue;
@@ -320,19 +331,20 @@ LogicalResult Evaluator::step(Operation &op) {
     return lookup(&op, op.getOperand(index));
   };
 
-  // func.return: exactly one value, the function's result.
+  // func.return: the function's results.
   if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-    if (ret.getNumOperands() != 1)
-      return fail("'func.return' must return exactly one value, got " +
-                  llvm::Twine(ret.getNumOperands()));
-    const Tensor *value = operand(0);
-    if (!value)
-      return failure();
-    result = *value;
+    std::vector<Tensor> returned;
+    for (unsigned i = 0; i < ret.getNumOperands(); ++i) {
+      const Tensor *value = operand(i);
+      if (!value)
+        return failure();
+      returned.push_back(*value);
+    }
+    result = std::move(returned);
     return success();
   }
 
-  Tensor out;
+  Tensor out, lse;
   if (auto qkOp = dyn_cast<QKOp>(op)) {
     const Tensor *q = operand(0), *k = operand(1);
     if (!q || !k || failed(checkHeads(&op, "q", *q, "k", *k)) ||
@@ -374,7 +386,14 @@ LogicalResult Evaluator::step(Operation &op) {
                         v->shape[3])))
       return failure();
     out = attention(*q, *k, *v, attnOp.getEffectivePattern(),
-                    attnOp.getEffectiveScale());
+                    attnOp.getEffectiveScale(),
+                    attnOp.getLse() ? &lse : nullptr);
+    if (Value lseResult = attnOp.getLse()) {
+      if (failed(checkFits(lseResult.getType(), lse,
+                           "the lse result of '" + name + "'")))
+        return failure();
+      values[lseResult] = std::move(lse);
+    }
   } else {
     return fail("unsupported op '" + name + "'");
   }
@@ -388,7 +407,8 @@ LogicalResult Evaluator::step(Operation &op) {
   return success();
 }
 
-FailureOr<Tensor> Evaluator::run(func::FuncOp func, ArrayRef<Tensor> inputs) {
+FailureOr<std::vector<Tensor>> Evaluator::run(func::FuncOp func,
+                                              ArrayRef<Tensor> inputs) {
   if (func.isExternal()) {
     (void)fail("function @" + func.getSymName() + " has no body");
     return failure();
@@ -430,9 +450,23 @@ FailureOr<Tensor> Evaluator::run(func::FuncOp func, ArrayRef<Tensor> inputs) {
   return failure();
 }
 
+FailureOr<std::vector<Tensor>> reference::evaluateAll(func::FuncOp func,
+                                                      ArrayRef<Tensor> inputs,
+                                                      std::string &error) {
+  error.clear();
+  return Evaluator(error).run(func, inputs);
+}
+
 FailureOr<Tensor> reference::evaluate(func::FuncOp func,
                                       ArrayRef<Tensor> inputs,
                                       std::string &error) {
-  error.clear();
-  return Evaluator(error).run(func, inputs);
+  FailureOr<std::vector<Tensor>> results = evaluateAll(func, inputs, error);
+  if (failed(results))
+    return failure();
+  if (results->size() != 1) {
+    error = "reference: 'func.return' must return exactly one value, got " +
+            std::to_string(results->size());
+    return failure();
+  }
+  return std::move(results->front());
 }

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -32,37 +33,15 @@ using cuda::DeviceBuffer;
 constexpr int kJitErrorLogBuffer = 5;
 constexpr int kJitErrorLogBufferSizeBytes = 6;
 
-const char *elementTypeName(int64_t kind) {
-  switch (kind) {
-  case kElementF32:
-    return "f32";
-  case kElementF16:
-    return "f16";
-  case kElementBF16:
-    return "bf16";
-  default:
-    return "?";
-  }
-}
-
 /// What is wrong with the descriptor itself ("" when nothing): a compiler
 /// bug, but better a message than a launch that reads out of bounds.
 std::string checkDescriptor(const CudaKernelDescriptor &kernel) {
-  if (!kernel.name || !*kernel.name)
-    return "the kernel descriptor has no name";
+  if (std::string problem = detail::checkCommonFields(kernel); !problem.empty())
+    return problem;
   std::string prefix = absl::StrCat("kernel '", kernel.name, "' ");
-  if (kernel.tileQ < 1 || kernel.tileK < 1)
-    return absl::StrCat(prefix, "has tiles of ", kernel.tileQ, "x",
-                        kernel.tileK);
   if (kernel.threadsPerBlock < 1 || kernel.threadsPerBlock > 1024)
     return absl::StrCat(prefix, "has ", kernel.threadsPerBlock,
                         " threads per block (1 to 1024)");
-  if (kernel.elementKind < kElementF32 || kernel.elementKind > kElementBF16)
-    return absl::StrCat(prefix, "has the unknown element kind ",
-                        kernel.elementKind);
-  if (kernel.schedule < kScheduleBanded || kernel.schedule > kScheduleTables)
-    return absl::StrCat(prefix, "has the unknown schedule kind ",
-                        kernel.schedule);
   if (kernel.schedule == kScheduleTables && !kernel.buildTables)
     return absl::StrCat(prefix, "needs schedule tables for a dynamic N and "
                                 "has no function to build them");
@@ -76,6 +55,10 @@ std::string checkDescriptor(const CudaKernelDescriptor &kernel) {
         kernel.images[i].size < 0)
       return absl::StrCat(prefix, "has an incomplete code image #", i);
   return "";
+}
+
+absl::Span<const KernelTensor> tensorsOf(const CudaKernelDescriptor &kernel) {
+  return {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)};
 }
 
 /// The number of "sm_90" (90; 120 for "sm_120"), whether it is
@@ -301,35 +284,26 @@ void releaseCudaKernel(const CudaKernelDescriptor &kernel) {
 
 std::string checkCallShape(const CudaKernelDescriptor &kernel,
                            const CallShape &shape) {
-  return detail::checkCallShape(kernel.headDim, kernel.staticShape,
-                                elementTypeName(kernel.elementKind), shape);
+  if (std::string problem = checkDescriptor(kernel); !problem.empty())
+    return problem;
+  return detail::checkCallShape(tensorsOf(kernel), shape);
 }
 
-absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
-                              const void *k, const void *v, void *out,
+absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
+                              absl::Span<const void *const> arguments,
+                              absl::Span<void *const> results,
                               const CallShape &shape, void *stream) {
   // Everything that needs no driver first, so that these errors are the
   // same with or without a GPU.
-  if (std::string problem = checkDescriptor(kernel); !problem.empty())
-    return absl::InvalidArgumentError(problem);
   if (std::string problem = checkCallShape(kernel, shape); !problem.empty())
     return absl::InvalidArgumentError(problem);
-  int64_t qSize =
-      satMul(satMul(shape.batch, shape.heads), satMul(shape.nq, shape.headDim));
-  int64_t kvSize = satMul(satMul(shape.batch, shape.kvHeads),
-                          satMul(shape.nk, shape.headDim));
-  if (qSize > 0 && (!q || !out))
-    return absl::InvalidArgumentError("q and out must not be null");
-  if (kvSize > 0 && (!k || !v))
-    return absl::InvalidArgumentError("k and v must not be null");
-  // The kernels move K and V tiles in 16-byte vectors; a misaligned address
-  // would fault and poison the context.
-  const char *names[] = {"q", "k", "v", "out"};
-  const void *pointers[] = {q, k, v, out};
-  for (int i = 0; i < 4; ++i)
-    if (reinterpret_cast<uintptr_t>(pointers[i]) % 16 != 0)
-      return absl::InvalidArgumentError(
-          absl::StrCat("'", names[i], "' must be 16-byte aligned"));
+  // The kernels move tiles in 16-byte vectors; a misaligned address would
+  // fault and poison the context.
+  if (std::string problem =
+          detail::checkBuffers(tensorsOf(kernel), kernel.numArguments,
+                               arguments, results, shape, /*alignment=*/16);
+      !problem.empty())
+    return absl::InvalidArgumentError(problem);
   int64_t blocks =
       satMul(satMul(shape.batch, shape.heads), ceilDiv(shape.nq, kernel.tileQ));
   if (blocks == 0)
@@ -366,22 +340,26 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
     tables = *std::move(uploaded);
   }
 
-  // The parameters of CudaKernel.h: five buffers as MLIR memref descriptors
-  // (allocated and aligned pointer, offset, size, stride), five int64.
+  // The parameters of CudaKernel.h: one MLIR memref descriptor (allocated
+  // and aligned pointer, offset, size, stride) per tensor and for the
+  // tables, then the sizes.
   struct Buffer {
     CUdeviceptr allocated, aligned;
     int64_t offset, size, stride;
   };
-  auto buffer = [](const void *data, int64_t size) {
-    return Buffer{CUdeviceptr(data), CUdeviceptr(data), 0, size, 1};
-  };
-  Buffer buffers[5] = {buffer(q, qSize), buffer(k, kvSize), buffer(v, kvSize),
-                       buffer(out, qSize),
-                       tables ? Buffer{tables->get(), tables->get(), 0,
-                                       int64_t(tables->size() / 4), 1}
-                              : buffer(nullptr, 0)};
-  int64_t sizes[5] = {shape.batch, shape.heads, shape.kvHeads, shape.nq,
-                      shape.nk};
+  std::vector<Buffer> buffers;
+  absl::Span<const KernelTensor> tensors = tensorsOf(kernel);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const void *data = int64_t(i) < kernel.numArguments
+                           ? arguments[i]
+                           : results[i - size_t(kernel.numArguments)];
+    buffers.push_back({CUdeviceptr(data), CUdeviceptr(data), 0,
+                       elementsOf(tensors[i], shape), 1});
+  }
+  buffers.push_back(tables ? Buffer{tables->get(), tables->get(), 0,
+                                    int64_t(tables->size() / 4), 1}
+                           : Buffer{0, 0, 0, 0, 1});
+  std::array<int64_t, kNumSizes> sizes = sizesOf(shape);
   std::vector<void *> params;
   for (Buffer &b : buffers)
     for (void *field :
@@ -399,43 +377,60 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
                    " blocks of ", kernel.threadsPerBlock, " threads)"));
 }
 
+absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
+                              const void *k, const void *v, void *out,
+                              const CallShape &shape, void *stream) {
+  const void *arguments[] = {q, k, v};
+  void *results[] = {out};
+  return launchCudaKernel(kernel, arguments, results, shape, stream);
+}
+
+absl::Status
+launchCudaKernel(const CudaKernelDescriptor &kernel,
+                 absl::Span<const DeviceTensorView> arguments,
+                 absl::Span<const MutableDeviceTensorView> results,
+                 void *stream) {
+  if (std::string problem = checkDescriptor(kernel); !problem.empty())
+    return absl::InvalidArgumentError(problem);
+  std::vector<ViewFacts> facts;
+  std::vector<const void *> argumentData;
+  std::vector<void *> resultData;
+  for (const DeviceTensorView &view : arguments) {
+    facts.emplace_back(view);
+    argumentData.push_back(view.data);
+  }
+  for (const MutableDeviceTensorView &view : results) {
+    facts.emplace_back(view);
+    resultData.push_back(view.data);
+  }
+  absl::StatusOr<CallShape> shape = checkViews(tensorsOf(kernel), facts);
+  if (!shape.ok())
+    return shape.status();
+  return launchCudaKernel(kernel, argumentData, resultData, *shape, stream);
+}
+
 absl::Status
 launchCudaKernel(const CudaKernelDescriptor &kernel, const DeviceTensorView &q,
                  const DeviceTensorView &k, const DeviceTensorView &v,
                  const MutableDeviceTensorView &out, void *stream) {
-  DType expected = kernel.elementKind == kElementBF16  ? DType::BF16
-                   : kernel.elementKind == kElementF16 ? DType::F16
-                                                       : DType::F32;
-  absl::StatusOr<CallShape> shape =
-      checkViews(q, k, v, out, expected,
-                 absl::StrCat("kernel '", kernel.name, "' runs ",
-                              elementTypeName(kernel.elementKind)));
-  if (!shape.ok())
-    return shape.status();
-  return launchCudaKernel(kernel, q.data, k.data, v.data, out.data, *shape,
-                          stream);
+  DeviceTensorView arguments[] = {q, k, v};
+  MutableDeviceTensorView results[] = {out};
+  return launchCudaKernel(kernel, arguments, results, stream);
 }
 
 } // namespace attn
 
 int attn_run_cuda_kernel(const attn::CudaKernelDescriptor *kernel,
-                         const void *q, const void *k, const void *v, void *out,
-                         int64_t B, int64_t H, int64_t Hkv, int64_t Nq,
-                         int64_t Nk, int64_t D, void *stream) {
-  if (!kernel) {
-    attn::detail::setLastError("no kernel");
-    return 1;
-  }
-  // A C caller cannot catch: turn the few exceptions possible (bad_alloc)
-  // into an error.
-  try {
-    return attn::detail::reportCall(attn::launchCudaKernel(
-        *kernel, q, k, v, out, {B, H, Hkv, Nq, Nk, D}, stream));
-  } catch (const std::exception &e) {
-    attn::detail::setLastError(
-        absl::StrCat("launching a CUDA kernel failed: ", e.what()));
-  } catch (...) {
-    attn::detail::setLastError("launching a CUDA kernel failed");
-  }
-  return int(absl::StatusCode::kInternal);
+                         const void *const *arguments, void *const *results,
+                         const int64_t *sizes, void *stream) {
+  return attn::detail::callForC(kernel, [&] {
+    if (!sizes || (kernel->numArguments > 0 && !arguments) || !results)
+      return absl::InvalidArgumentError("null arrays of buffers or sizes");
+    if (std::string problem = attn::checkDescriptor(*kernel); !problem.empty())
+      return absl::InvalidArgumentError(problem);
+    return attn::launchCudaKernel(*kernel,
+                                  {arguments, size_t(kernel->numArguments)},
+                                  {results, size_t(kernel->numResults)},
+                                  attn::shapeOf(sizes), stream);
+  });
 }

@@ -18,13 +18,6 @@
 namespace attn {
 namespace {
 
-std::string describeShape(const int64_t shape[4], const char *elementType) {
-  std::string text = "tensor<";
-  for (int d = 0; d < 4; ++d)
-    absl::StrAppend(&text, shape[d] < 0 ? "?" : std::to_string(shape[d]), "x");
-  return absl::StrCat(text, elementType, ">");
-}
-
 std::mutex poolMutex;
 std::shared_ptr<ThreadPool> pool;
 int64_t requestedThreads = 0;
@@ -56,42 +49,123 @@ constexpr size_t kMaxCachedTables = 32;
 
 } // namespace
 
-std::string detail::checkCallShape(int64_t headDim,
-                                   const int64_t staticShape[3][4],
-                                   const char *elementType,
+std::array<int64_t, kNumSizes> sizesOf(const CallShape &shape) {
+  return {shape.batch, shape.heads, shape.kvHeads,
+          shape.nq,    shape.nk,    shape.headDim};
+}
+
+CallShape shapeOf(const int64_t *sizes) {
+  return {sizes[kSizeBatch],   sizes[kSizeHeads], sizes[kSizeKvHeads],
+          sizes[kSizeQueries], sizes[kSizeKeys],  sizes[kSizeHeadDim]};
+}
+
+int64_t extentOf(const KernelTensor &tensor, int dim, const CallShape &shape) {
+  return sizesOf(shape)[tensor.sizes[dim]];
+}
+
+int64_t elementsOf(const KernelTensor &tensor, const CallShape &shape) {
+  int64_t count = 1;
+  for (int d = 0; d < tensor.rank; ++d)
+    count = satMul(count, extentOf(tensor, d, shape));
+  return count;
+}
+
+std::string detail::checkCommonFields(int64_t abiVersion, const char *name,
+                                      int64_t numArguments, int64_t numResults,
+                                      const KernelTensor *tensors,
+                                      int64_t tileQ, int64_t tileK,
+                                      int64_t schedule) {
+  if (abiVersion != kKernelAbiVersion)
+    return absl::StrCat("the kernel descriptor is of ABI version ", abiVersion,
+                        "; this runtime reads version ", kKernelAbiVersion,
+                        " (rebuild the kernel library with this attn)");
+  if (!name || !*name)
+    return "the kernel descriptor has no name";
+  std::string prefix = absl::StrCat("kernel '", name, "' ");
+  if (numArguments < 0 || numResults < 1 || numArguments > 64 ||
+      numResults > 64 || !tensors)
+    return absl::StrCat(prefix, "lists ", numArguments, " arguments and ",
+                        numResults, " results");
+  for (int64_t i = 0; i < numArguments + numResults; ++i) {
+    const KernelTensor &t = tensors[i];
+    if (!t.name || t.rank < 0 || t.rank > kMaxTensorRank ||
+        elementBytes(t.element) == 0)
+      return absl::StrCat(prefix, "has a malformed tensor #", i);
+    for (int d = 0; d < t.rank; ++d)
+      if (t.sizes[d] < 0 || t.sizes[d] >= kNumSizes)
+        return absl::StrCat(prefix, "has a malformed tensor '", t.name, "'");
+  }
+  if (tileQ < 1 || tileK < 1)
+    return absl::StrCat(prefix, "has tiles of ", tileQ, "x", tileK);
+  if (schedule < kScheduleBanded || schedule > kScheduleTables)
+    return absl::StrCat(prefix, "has the unknown schedule kind ", schedule);
+  return "";
+}
+
+std::string detail::checkCallShape(absl::Span<const KernelTensor> tensors,
                                    const CallShape &shape) {
-  if (shape.batch < 0 || shape.heads < 0 || shape.kvHeads < 0 || shape.nq < 0 ||
-      shape.nk < 0 || shape.headDim < 0)
-    return "sizes must be non-negative";
-  if (shape.headDim != headDim)
-    return absl::StrCat("head dimension ", shape.headDim,
-                        " differs from the IR's ", headDim);
-  if (shape.kvHeads < 1 || shape.heads % shape.kvHeads != 0)
+  std::array<int64_t, kNumSizes> sizes = sizesOf(shape);
+  for (int64_t size : sizes)
+    if (size < 0)
+      return "sizes must be non-negative";
+  bool usesKvHeads = false;
+  for (const KernelTensor &t : tensors)
+    for (int d = 0; d < t.rank; ++d) {
+      usesKvHeads |= t.sizes[d] == kSizeKvHeads;
+      if (t.sizes[d] == kSizeHeadDim && t.staticDims[d] >= 0 &&
+          t.staticDims[d] != shape.headDim)
+        return absl::StrCat("head dimension ", shape.headDim,
+                            " differs from the IR's ", t.staticDims[d]);
+    }
+  if (usesKvHeads && (shape.kvHeads < 1 || shape.heads % shape.kvHeads != 0))
     return absl::StrCat("query heads (", shape.heads,
                         ") must be a multiple of key/value heads (",
                         shape.kvHeads, ")");
   if (shape.nq >= (int64_t(1) << 31) || shape.nk >= (int64_t(1) << 31))
     return "sequence lengths must be below 2^31";
-  const char *names[] = {"q", "k", "v"};
-  for (int operand = 0; operand < 3; ++operand) {
-    int64_t actual[4] = {shape.batch,
-                         operand == 0 ? shape.heads : shape.kvHeads,
-                         operand == 0 ? shape.nq : shape.nk, shape.headDim};
-    const int64_t *expected = staticShape[operand];
-    for (int d = 0; d < 4; ++d)
-      if (expected[d] >= 0 && expected[d] != actual[d])
-        return absl::StrCat("'", names[operand], "' has shape [", actual[0],
-                            ", ", actual[1], ", ", actual[2], ", ", actual[3],
-                            "] but the IR requires ",
-                            describeShape(expected, elementType));
+  for (const KernelTensor &t : tensors) {
+    bool matches = true;
+    for (int d = 0; d < t.rank; ++d)
+      matches &= t.staticDims[d] < 0 || t.staticDims[d] == sizes[t.sizes[d]];
+    if (matches)
+      continue;
+    std::string actual, expected = "tensor<";
+    for (int d = 0; d < t.rank; ++d) {
+      absl::StrAppend(&actual, d ? ", " : "", sizes[t.sizes[d]]);
+      absl::StrAppend(&expected,
+                      t.staticDims[d] < 0 ? "?"
+                                          : std::to_string(t.staticDims[d]),
+                      "x");
+    }
+    return absl::StrCat("'", t.name, "' has shape [", actual,
+                        "] but the IR requires ", expected,
+                        elementKindName(t.element), ">");
   }
   return "";
 }
 
-std::string checkCallShape(const KernelDescriptor &kernel,
-                           const CallShape &shape) {
-  return detail::checkCallShape(kernel.headDim, kernel.staticShape, "f32",
-                                shape);
+std::string detail::checkBuffers(absl::Span<const KernelTensor> tensors,
+                                 int64_t numArguments,
+                                 absl::Span<const void *const> arguments,
+                                 absl::Span<void *const> results,
+                                 const CallShape &shape, int64_t alignment) {
+  int64_t numResults = int64_t(tensors.size()) - numArguments;
+  if (int64_t(arguments.size()) != numArguments ||
+      int64_t(results.size()) != numResults)
+    return absl::StrCat("the kernel takes ", numArguments, " arguments and ",
+                        numResults, " results; the call passes ",
+                        arguments.size(), " and ", results.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const void *data = int64_t(i) < numArguments
+                           ? arguments[i]
+                           : results[i - size_t(numArguments)];
+    if (!data && elementsOf(tensors[i], shape) > 0)
+      return absl::StrCat("'", tensors[i].name, "' must not be null");
+    if (reinterpret_cast<uintptr_t>(data) % uintptr_t(alignment) != 0)
+      return absl::StrCat("'", tensors[i].name, "' must be ", alignment,
+                          "-byte aligned");
+  }
+  return "";
 }
 
 std::vector<int32_t> detail::buildScheduleTables(ScheduleEntry build,
@@ -139,19 +213,32 @@ int64_t numWorkItems(const KernelDescriptor &kernel, const CallShape &shape) {
   return shape.batch * shape.heads * ceilDiv(shape.nq, kernel.tileQ);
 }
 
-absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
-                       const float *k, const float *v, float *out,
-                       const CallShape &shape, ThreadPool *threads,
-                       const int32_t *tables, int64_t tableSize) {
-  std::string problem = checkCallShape(kernel, shape);
-  if (!problem.empty())
+std::string checkCallShape(const KernelDescriptor &kernel,
+                           const CallShape &shape) {
+  if (std::string problem = detail::checkCommonFields(kernel); !problem.empty())
+    return problem;
+  return detail::checkCallShape(
+      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)},
+      shape);
+}
+
+absl::Status runKernel(const KernelDescriptor &kernel,
+                       absl::Span<const void *const> arguments,
+                       absl::Span<void *const> results, const CallShape &shape,
+                       ThreadPool *threads, const int32_t *tables,
+                       int64_t tableSize) {
+  if (std::string problem = checkCallShape(kernel, shape); !problem.empty())
     return absl::InvalidArgumentError(problem);
-  int64_t qSize = shape.batch * shape.heads * shape.nq * shape.headDim;
-  int64_t kvSize = shape.batch * shape.kvHeads * shape.nk * shape.headDim;
-  if (qSize > 0 && (!q || !out))
-    return absl::InvalidArgumentError("q and out must not be null");
-  if (kvSize > 0 && (!k || !v))
-    return absl::InvalidArgumentError("k and v must not be null");
+  absl::Span<const KernelTensor> tensors(
+      kernel.tensors, size_t(kernel.numArguments + kernel.numResults));
+  if (std::string problem =
+          detail::checkBuffers(tensors, kernel.numArguments, arguments,
+                               results, shape, /*alignment=*/1);
+      !problem.empty())
+    return absl::InvalidArgumentError(problem);
+  if (!kernel.kernel)
+    return absl::InvalidArgumentError(
+        absl::StrCat("kernel '", kernel.name, "' has no entry"));
   if (numWorkItems(kernel, shape) == 0)
     return absl::OkStatus();
   std::shared_ptr<const std::vector<int32_t>> built;
@@ -164,17 +251,18 @@ absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
     tables = built->data();
     tableSize = int64_t(built->size());
   }
-  // The kernel only reads q, k, v and the tables.
-  MemRef1D<float> qd{const_cast<float *>(q), const_cast<float *>(q), 0, qSize,
-                     1};
-  MemRef1D<float> kd{const_cast<float *>(k), const_cast<float *>(k), 0, kvSize,
-                     1};
-  MemRef1D<float> vd{const_cast<float *>(v), const_cast<float *>(v), 0, kvSize,
-                     1};
-  MemRef1D<float> od{out, out, 0, qSize, 1};
+  // One memref per tensor, then the tables. The kernel only writes results.
+  std::vector<MemRef1D<void>> buffers;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    void *data = int64_t(i) < kernel.numArguments
+                     ? const_cast<void *>(arguments[i])
+                     : results[i - size_t(kernel.numArguments)];
+    buffers.push_back({data, data, 0, elementsOf(tensors[i], shape), 1});
+  }
   static int32_t noTables = 0;
   int32_t *t = tables ? const_cast<int32_t *>(tables) : &noTables;
-  MemRef1D<int32_t> td{t, t, 0, tables ? tableSize : 0, 1};
+  buffers.push_back({t, t, 0, tables ? tableSize : 0, 1});
+  std::array<int64_t, kNumSizes> sizes = sizesOf(shape);
   std::shared_ptr<ThreadPool> fallback;
   if (!threads) {
     fallback = sharedDefaultPool();
@@ -183,12 +271,27 @@ absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
   threads->parallelFor(
       numWorkItems(kernel, shape), [&](int64_t begin, int64_t end) {
         // The kernel may not keep the descriptors: each call gets its copies.
-        MemRef1D<float> qc = qd, kc = kd, vc = vd, oc = od;
-        MemRef1D<int32_t> tc = td;
-        kernel.kernel(&qc, &kc, &vc, &oc, &tc, shape.batch, shape.heads,
-                      shape.kvHeads, shape.nq, shape.nk, begin, end);
+        std::vector<MemRef1D<void>> copies = buffers;
+        std::vector<void *> pointers;
+        for (MemRef1D<void> &b : copies)
+          pointers.push_back(&b);
+        int64_t scalars[kNumSizes + 2];
+        std::copy(sizes.begin(), sizes.end(), scalars);
+        scalars[kNumSizes] = begin;
+        scalars[kNumSizes + 1] = end;
+        kernel.kernel(pointers.data(), scalars);
       });
   return absl::OkStatus();
+}
+
+absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
+                       const float *k, const float *v, float *out,
+                       const CallShape &shape, ThreadPool *threads,
+                       const int32_t *tables, int64_t tableSize) {
+  const void *arguments[] = {q, k, v};
+  void *results[] = {out};
+  return runKernel(kernel, arguments, results, shape, threads, tables,
+                   tableSize);
 }
 
 void setDefaultThreadCount(int64_t threads) {
@@ -198,15 +301,19 @@ void setDefaultThreadCount(int64_t threads) {
 
 } // namespace attn
 
-int attn_run_kernel(const attn::KernelDescriptor *kernel, const float *q,
-                    const float *k, const float *v, float *out, int64_t B,
-                    int64_t H, int64_t Hkv, int64_t Nq, int64_t Nk, int64_t D) {
-  if (!kernel) {
-    attn::detail::setLastError("no kernel");
-    return 1;
-  }
-  return attn::detail::reportCall(
-      attn::runKernel(*kernel, q, k, v, out, {B, H, Hkv, Nq, Nk, D}));
+int attn_run_kernel(const attn::KernelDescriptor *kernel,
+                    const void *const *arguments, void *const *results,
+                    const int64_t *sizes) {
+  return attn::detail::callForC(kernel, [&] {
+    if (!sizes || (kernel->numArguments > 0 && !arguments) || !results)
+      return absl::InvalidArgumentError("null arrays of buffers or sizes");
+    if (std::string problem = attn::detail::checkCommonFields(*kernel);
+        !problem.empty())
+      return absl::InvalidArgumentError(problem);
+    return attn::runKernel(*kernel, {arguments, size_t(kernel->numArguments)},
+                           {results, size_t(kernel->numResults)},
+                           attn::shapeOf(sizes));
+  });
 }
 
 const char *attn_last_error(void) { return attn::lastError.c_str(); }

@@ -1,8 +1,9 @@
 //===- KernelInternal.h - shared by the CPU and CUDA launchers -*- C++ -*-===//
 //
 // What Kernel.cpp (CPU kernels) and CudaKernel.cpp (GPU kernels) share: the
-// shape checks, the host-side schedule tables and the C ABI's last error.
-// Private to the runtime library: not installed.
+// checks of a descriptor and of a call against its tensors, the host-side
+// schedule tables and the C ABI's last error. Private to the runtime
+// library: not installed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,19 +13,40 @@
 #include "attn/Runtime/Kernel.h"
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <vector>
 
 namespace attn::detail {
 
-/// Why `shape` cannot be run by a kernel compiled for head dimension
-/// `headDim` and the static sizes `staticShape` of q, k and v ("" when it
-/// can). `elementType` ("f32", "f16", ...) names the tensors' element type in
-/// the messages.
-std::string checkCallShape(int64_t headDim, const int64_t staticShape[3][4],
-                           const char *elementType, const CallShape &shape);
+/// What is wrong with the fields every descriptor has ("" when nothing): a
+/// library built for another ABI, or a compiler bug; better a message than
+/// a call that reads out of bounds.
+std::string checkCommonFields(int64_t abiVersion, const char *name,
+                              int64_t numArguments, int64_t numResults,
+                              const KernelTensor *tensors, int64_t tileQ,
+                              int64_t tileK, int64_t schedule);
+template <typename Descriptor>
+std::string checkCommonFields(const Descriptor &d) {
+  return checkCommonFields(d.abiVersion, d.name, d.numArguments, d.numResults,
+                           d.tensors, d.tileQ, d.tileK, d.schedule);
+}
+
+/// Why `shape` cannot be run by a kernel of `tensors` ("" when it can).
+std::string checkCallShape(absl::Span<const KernelTensor> tensors,
+                           const CallShape &shape);
+
+/// Why `arguments` and `results` cannot be the buffers of a call of `shape`
+/// ("" when they can): a count differing from the descriptor's, a null
+/// pointer to a non-empty tensor, or one not `alignment`-byte aligned.
+std::string checkBuffers(absl::Span<const KernelTensor> tensors,
+                         int64_t numArguments,
+                         absl::Span<const void *const> arguments,
+                         absl::Span<void *const> results,
+                         const CallShape &shape, int64_t alignment);
 
 /// The schedule tables of attn/Support/BlockTableLayout.h for (nq, nk) and
 /// tiles of tileQ x tileK, filled by the generated function `build`.
@@ -37,6 +59,23 @@ void setLastError(std::string message) noexcept;
 /// The C ABI's result for `status`: 0 and a cleared last error on success,
 /// else the status code with its message as the last error.
 int reportCall(const absl::Status &status);
+
+/// Runs `call` for the C ABI: a null kernel, or an exception (bad_alloc: a
+/// C caller cannot catch), becomes an error code and attn_last_error().
+template <typename Call> int callForC(const void *kernel, Call &&call) {
+  if (!kernel) {
+    setLastError("no kernel");
+    return 1;
+  }
+  try {
+    return reportCall(call());
+  } catch (const std::exception &e) {
+    setLastError(std::string("running a kernel failed: ") + e.what());
+  } catch (...) {
+    setLastError("running a kernel failed");
+  }
+  return int(absl::StatusCode::kInternal);
+}
 
 } // namespace attn::detail
 

@@ -2,43 +2,98 @@
 
 #include "attn/Runtime/TensorView.h"
 
+#include "KernelInternal.h"
+
 #include "absl/strings/str_cat.h"
+
+#include <vector>
 
 namespace attn {
 
-absl::StatusOr<CallShape> checkViews(const ViewFacts &q, const ViewFacts &k,
-                                     const ViewFacts &v, const ViewFacts &out,
-                                     DType expected,
-                                     const std::string &kernels) {
-  const char *names[] = {"q", "k", "v", "out"};
-  const ViewFacts *views[] = {&q, &k, &v, &out};
-  for (int i = 0; i < 4; ++i) {
-    if (views[i]->dtype != expected)
-      return absl::UnimplementedError(
-          absl::StrCat("'", names[i], "' has another element type: ", kernels));
-    if (!views[i]->contiguous)
-      return absl::UnimplementedError(
-          absl::StrCat("'", names[i], "' is not a contiguous row-major view"));
+int64_t elementKindOf(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return kElementF32;
+  case DType::F16:
+    return kElementF16;
+  case DType::BF16:
+    return kElementBF16;
+  case DType::I32:
+    return kElementI32;
   }
-  if (k.shape != v.shape)
-    return absl::InvalidArgumentError("k and v shapes differ");
-  if (q.shape[0] != k.shape[0] || q.shape[3] != k.shape[3])
+  return -1;
+}
+
+absl::StatusOr<CallShape> checkViews(absl::Span<const KernelTensor> tensors,
+                                     absl::Span<const ViewFacts> views) {
+  if (views.size() != tensors.size())
     return absl::InvalidArgumentError(
-        "q and k differ in batch size or head dimension");
-  if (out.shape != q.shape)
-    return absl::InvalidArgumentError("out must have the shape of q");
-  return CallShape{q.shape[0], q.shape[1], k.shape[1],
-                   q.shape[2], k.shape[2], q.shape[3]};
+        absl::StrCat("the kernel takes ", tensors.size(), " tensors; ",
+                     views.size(), " views were given"));
+  // Each size is taken from the first tensor that has it, then checked
+  // against every other.
+  std::array<int64_t, kNumSizes> sizes;
+  std::array<const char *, kNumSizes> from{};
+  sizes.fill(0);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const KernelTensor &t = tensors[i];
+    const ViewFacts &view = views[i];
+    if (elementKindOf(view.dtype) != t.element)
+      return absl::UnimplementedError(
+          absl::StrCat("'", t.name, "' has another element type: the kernel's "
+                       "is ", elementKindName(t.element)));
+    if (view.rank != t.rank)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", t.name, "' has rank ", view.rank, "; the kernel's is ", t.rank));
+    if (!view.contiguous)
+      return absl::UnimplementedError(
+          absl::StrCat("'", t.name, "' is not a contiguous row-major view"));
+    for (int d = 0; d < t.rank; ++d) {
+      int64_t s = t.sizes[d];
+      if (!from[s]) {
+        sizes[s] = view.shape[d];
+        from[s] = t.name;
+      } else if (sizes[s] != view.shape[d]) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "'", t.name, "' has ", sizeName(s), " = ", view.shape[d],
+            " but '", from[s], "' has ", sizes[s]));
+      }
+    }
+  }
+  return shapeOf(sizes.data());
+}
+
+absl::Status runKernel(const KernelDescriptor &kernel,
+                       absl::Span<const TensorView> arguments,
+                       absl::Span<const MutableTensorView> results,
+                       ThreadPool *pool) {
+  if (std::string problem = detail::checkCommonFields(kernel); !problem.empty())
+    return absl::InvalidArgumentError(problem);
+  std::vector<ViewFacts> facts;
+  std::vector<const void *> argumentData;
+  std::vector<void *> resultData;
+  for (const TensorView &view : arguments) {
+    facts.emplace_back(view);
+    argumentData.push_back(view.data);
+  }
+  for (const MutableTensorView &view : results) {
+    facts.emplace_back(view);
+    resultData.push_back(view.data);
+  }
+  absl::StatusOr<CallShape> shape = checkViews(
+      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)},
+      facts);
+  if (!shape.ok())
+    return shape.status();
+  return runKernel(kernel, argumentData, resultData, *shape, pool);
 }
 
 absl::Status runKernel(const KernelDescriptor &kernel, const TensorView &q,
                        const TensorView &k, const TensorView &v,
                        const MutableTensorView &out, ThreadPool *pool) {
-  absl::StatusOr<CallShape> shape =
-      checkViews(q, k, v, out, DType::F32, "the CPU kernels run f32");
-  if (!shape.ok())
-    return shape.status();
-  return runKernel(kernel, q.data, k.data, v.data, out.data, *shape, pool);
+  TensorView arguments[] = {q, k, v};
+  MutableTensorView results[] = {out};
+  return runKernel(kernel, arguments, results, pool);
 }
 
 } // namespace attn

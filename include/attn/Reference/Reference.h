@@ -21,10 +21,12 @@
 
 namespace mlir::attn::reference {
 
-/// A dense row-major float64 tensor of rank 4.
+/// A dense row-major float64 tensor of rank 4, or of rank 3 (the lse result
+/// [B, H, Nq]) with shape[3] = 1.
 struct Tensor {
   std::array<int64_t, 4> shape = {0, 0, 0, 0};
   std::vector<double> data;
+  int rank = 4;
 
   Tensor() = default;
   /// A zero-filled tensor of the given shape.
@@ -50,9 +52,11 @@ Tensor softmax(const Tensor &x, int64_t axis);
 Tensor pv(const Tensor &p, const Tensor &v);
 
 /// The fused op: softmax(mask(scale · Q · Kᵀ)) · V, computed row by row.
-/// A null pattern is dense. Fully masked rows give zeros.
+/// A null pattern is dense. Fully masked rows give zeros. With `lse`, also
+/// the row log-sum-exp [B, H, Nq] (rank 3; -inf for a fully masked row).
 Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
-                 MaskPatternAttrInterface pattern, double scale);
+                 MaskPatternAttrInterface pattern, double scale,
+                 Tensor *lse = nullptr);
 
 /// Evaluates `func` (attn ops ending in one return) on `inputs` in argument
 /// order. Fails with a message in `error` (prefixed "reference: ") when an
@@ -62,6 +66,11 @@ Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
 /// holds an op the reference does not know. Never aborts on bad input.
 FailureOr<Tensor> evaluate(func::FuncOp func, ArrayRef<Tensor> inputs,
                            std::string &error);
+
+/// evaluate() for a function of any number of results, in result order.
+FailureOr<std::vector<Tensor>> evaluateAll(func::FuncOp func,
+                                           ArrayRef<Tensor> inputs,
+                                           std::string &error);
 
 /// Relative error ‖a − b‖₂ / ‖b‖₂ (‖a − b‖₂ when b is zero); +inf when the
 /// shapes differ, so a mismatch never passes a tolerance check.

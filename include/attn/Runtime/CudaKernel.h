@@ -21,49 +21,16 @@
 
 namespace attn {
 
-/// The element type of q, k, v and out.
-enum ElementKind : int64_t {
-  kElementF32 = 0,
-  kElementF16 = 1,
-  kElementBF16 = 2,
-};
-
-/// One code image of a kernel: a cubin for one architecture, or PTX text
-/// that the driver compiles for its device (forward compatibility).
-struct CudaImage {
-  const char *arch; ///< "sm_80", "sm_90": the cubin's or the PTX's target
-  int64_t isPtx;    ///< 1: NUL-terminated PTX text, 0: cubin
-  const void *data;
-  int64_t size; ///< bytes (PTX: without the NUL)
-};
-
-/// What the compiler records about a GPU kernel. Every field is 8 bytes wide
-/// so the layout is the same in C++ and in the LLVM IR attn-compile emits.
-///
-/// The kernel's parameters, in order: q, k, v, out (contiguous row-major
-/// [B, H, N, D] arrays of `elementKind` in device memory), tables (the int32
-/// schedule tables of attn/Support/BlockTableLayout.h, empty for banded
-/// schedules), each passed as MLIR passes a memref<?xT>: allocated pointer,
-/// aligned pointer, offset, size, stride (pointer, pointer, 0, elements, 1);
-/// then B, H, Hkv, Nq, Nk as int64. It runs on a 1-D grid of
-/// B * H * ceil(Nq / tileQ) blocks of `threadsPerBlock` threads with static
-/// shared memory only. Pointers must be 16-byte aligned.
-struct CudaKernelDescriptor {
-  const char *name; ///< the kernel function's name inside the images
-  int64_t headDim, tileQ, tileK;
-  int64_t schedule; ///< a ScheduleKind
-  /// Static sizes of q, k and v, each [B, H, N, D]; -1 where dynamic.
-  int64_t staticShape[3][4];
-  int64_t elementKind; ///< an ElementKind
-  int64_t threadsPerBlock;
-  int64_t numImages;
-  const CudaImage *images;
-  /// kScheduleStaticTables: the tables for the static (Nq, Nk).
-  const int32_t *staticTables;
-  int64_t staticTableSize;
-  /// kScheduleTables: builds the tables of a (Nq, Nk) on the host.
-  ScheduleEntry buildTables;
-};
+// CudaKernelDescriptor and CudaImage are defined in attn/Runtime/KernelAbi.h.
+// A GPU kernel's parameters, in order: every tensor of the descriptor
+// (arguments, then results: contiguous row-major arrays of their element
+// types in device memory) and the int32 schedule tables of
+// attn/Support/BlockTableLayout.h (empty for banded schedules), each passed
+// as MLIR passes a memref<?xT>: allocated pointer, aligned pointer, offset,
+// size, stride (pointer, pointer, 0, elements, 1); then the kNumSizes sizes
+// as int64. It runs on a 1-D grid of B * H * ceil(Nq / tileQ) blocks of
+// `threadsPerBlock` threads with static shared memory only. Pointers must be
+// 16-byte aligned.
 
 /// Launches `kernel` on `stream` (a CUstream; null: the legacy default
 /// stream) with device pointers in the current CUDA context (the device's
@@ -83,6 +50,12 @@ struct CudaKernelDescriptor {
 /// before the driver is used), "no CUDA driver ...", "no CUDA device ...",
 /// "the GPU is sm_XY, not in the image of kernel ...", or the driver's
 /// message for a failed load or launch.
+absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
+                              absl::Span<const void *const> arguments,
+                              absl::Span<void *const> results,
+                              const CallShape &shape, void *stream = nullptr);
+
+/// launchCudaKernel of the classic kernel (q, k, v) -> out.
 absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
                               const void *k, const void *v, void *out,
                               const CallShape &shape, void *stream = nullptr);
@@ -91,8 +64,15 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
 using DeviceTensorView = BasicTensorView<const void>;
 using MutableDeviceTensorView = BasicTensorView<void>;
 
-/// launchCudaKernel on views: q [B, H, Nq, D], k and v [B, Hkv, Nk, D], out
-/// [B, H, Nq, D], contiguous, of the kernel's element type.
+/// launchCudaKernel on views, one per argument and per result in the
+/// descriptor's order, contiguous, of the tensors' element types.
+absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
+                              absl::Span<const DeviceTensorView> arguments,
+                              absl::Span<const MutableDeviceTensorView> results,
+                              void *stream = nullptr);
+
+/// The same for the classic kernel: q [B, H, Nq, D], k and v [B, Hkv, Nk,
+/// D], out [B, H, Nq, D].
 absl::Status
 launchCudaKernel(const CudaKernelDescriptor &kernel, const DeviceTensorView &q,
                  const DeviceTensorView &k, const DeviceTensorView &v,
@@ -112,12 +92,13 @@ std::string checkCallShape(const CudaKernelDescriptor &kernel,
 } // namespace attn
 
 extern "C" {
-/// The C ABI of GPU kernels: launches `kernel` on `stream`, returns 0 on
-/// success, non-zero with the reason in attn_last_error() otherwise.
+/// The C ABI of GPU kernels: launches `kernel` on `stream` with one device
+/// pointer per argument and per result, in the descriptor's order, and the
+/// kNumSizes sizes (B, H, Hkv, Nq, Nk, D); returns 0 on success, non-zero
+/// with the reason in attn_last_error() otherwise.
 int attn_run_cuda_kernel(const attn::CudaKernelDescriptor *kernel,
-                         const void *q, const void *k, const void *v, void *out,
-                         int64_t B, int64_t H, int64_t Hkv, int64_t Nq,
-                         int64_t Nk, int64_t D, void *stream);
+                         const void *const *arguments, void *const *results,
+                         const int64_t *sizes, void *stream);
 }
 
 #endif // ATTN_RUNTIME_CUDAKERNEL_H

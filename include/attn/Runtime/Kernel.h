@@ -1,8 +1,9 @@
 //===- Kernel.h - calling a compiled attn kernel --------------*- C++ -*-===//
 //
-// The LLVM-free side of a kernel made by attn-cpu-pipeline: the facts the
-// compiler records about it (KernelDescriptor), the shape checks every call
-// passes, and the call itself on the thread pool. The JIT (attn-run,
+// The LLVM-free side of a kernel made by attn-cpu-pipeline: the shape checks
+// every call passes and the call itself on the thread pool. A kernel takes
+// any number of tensor arguments and returns any number of results; its
+// descriptor (attn/Runtime/KernelAbi.h) lists them. The JIT (attn-run,
 // attn-sweep) and ahead-of-time kernels (attn-compile) both go through
 // runKernel; attn-compile emits a KernelDescriptor per function and C entry
 // points that call attn_run_kernel.
@@ -12,8 +13,12 @@
 #ifndef ATTN_RUNTIME_KERNEL_H
 #define ATTN_RUNTIME_KERNEL_H
 
-#include "absl/status/status.h"
+#include "attn/Runtime/KernelAbi.h"
 
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,50 +28,20 @@ namespace attn {
 
 class ThreadPool;
 
-/// A rank-1 memref descriptor, as the kernels' C interface takes it.
-template <typename T> struct MemRef1D {
-  T *allocated;
-  T *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
-
-/// The C interface of a generated kernel (see docs/cpu-kernels.md): q, k, v,
-/// out, schedule tables, then B, H, Hkv, Nq, Nk and the work items
-/// [begin, end).
-using KernelEntry = void (*)(MemRef1D<float> *, MemRef1D<float> *,
-                             MemRef1D<float> *, MemRef1D<float> *,
-                             MemRef1D<int32_t> *, int64_t, int64_t, int64_t,
-                             int64_t, int64_t, int64_t, int64_t);
-
-/// A generated function that fills the schedule tables for (Nq, Nk).
-using ScheduleEntry = void (*)(MemRef1D<int32_t> *, int64_t, int64_t);
-
-/// How a kernel finds the key blocks of each query block.
-enum ScheduleKind : int64_t {
-  kScheduleBanded = 0,       ///< closed form, in the kernel
-  kScheduleStaticTables = 1, ///< tables compiled into the kernel
-  kScheduleTables = 2,       ///< tables passed at each call (dynamic N)
-};
-
-/// What the compiler records about a kernel. Every field is 8 bytes wide so
-/// the layout is the same in C++ and in the LLVM IR attn-compile emits.
-struct KernelDescriptor {
-  const char *name;
-  int64_t headDim, tileQ, tileK;
-  int64_t schedule; ///< a ScheduleKind
-  /// Static sizes of q, k and v, each [B, H, N, D]; -1 where dynamic.
-  int64_t staticShape[3][4];
-  KernelEntry kernel;
-  /// For kScheduleTables: builds the tables of a (Nq, Nk); may be null.
-  ScheduleEntry buildTables;
-};
-
-/// The sizes of one call.
+/// The sizes of one call, in SizeIndex order.
 struct CallShape {
   int64_t batch, heads, kvHeads, nq, nk, headDim;
 };
+
+/// `shape` as the kNumSizes sizes a kernel receives.
+std::array<int64_t, kNumSizes> sizesOf(const CallShape &shape);
+/// The inverse: kNumSizes sizes as a CallShape.
+CallShape shapeOf(const int64_t *sizes);
+
+/// The extent of dimension `dim` of `tensor` in a call of `shape`.
+int64_t extentOf(const KernelTensor &tensor, int dim, const CallShape &shape);
+/// The number of elements of `tensor` in a call of `shape` (saturating).
+int64_t elementsOf(const KernelTensor &tensor, const CallShape &shape);
 
 /// Why `shape` cannot be run by `kernel` ("" when it can): negative sizes,
 /// H not a multiple of Hkv, D or a static size differing from the IR.
@@ -76,11 +51,19 @@ std::string checkCallShape(const KernelDescriptor &kernel,
 /// The number of work items of a call: B * H * ceil(Nq / tile_q).
 int64_t numWorkItems(const KernelDescriptor &kernel, const CallShape &shape);
 
-/// Runs `kernel` on contiguous row-major [B, H, N, D] buffers with `pool`
-/// (the default pool when null: one thread per hardware thread, or the count
-/// set by setDefaultThreadCount). Kernels with kScheduleTables take the
-/// tables of attn/Support/BlockTableLayout.h for this (Nq, Nk), or build them
-/// with `buildTables` once per (Nq, Nk) and keep the most recent ones.
+/// Runs `kernel` on contiguous row-major buffers, one per argument and per
+/// result in the descriptor's order, with `pool` (the default pool when
+/// null: one thread per hardware thread, or the count set by
+/// setDefaultThreadCount). Kernels with kScheduleTables take the tables of
+/// attn/Support/BlockTableLayout.h for this (Nq, Nk), or build them with
+/// `buildTables` once per (Nq, Nk) and keep the most recent ones.
+absl::Status runKernel(const KernelDescriptor &kernel,
+                       absl::Span<const void *const> arguments,
+                       absl::Span<void *const> results, const CallShape &shape,
+                       ThreadPool *pool = nullptr,
+                       const int32_t *tables = nullptr, int64_t tableSize = 0);
+
+/// runKernel for the classic kernel (q, k, v) -> out.
 absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
                        const float *k, const float *v, float *out,
                        const CallShape &shape, ThreadPool *pool = nullptr,
@@ -98,11 +81,13 @@ void setDefaultThreadCount(int64_t threads);
 } // namespace attn
 
 extern "C" {
-/// The C ABI (DESIGN §7): runs `kernel`, returns 0 on success, non-zero with
-/// the reason in attn_last_error() otherwise. Never aborts.
-int attn_run_kernel(const attn::KernelDescriptor *kernel, const float *q,
-                    const float *k, const float *v, float *out, int64_t B,
-                    int64_t H, int64_t Hkv, int64_t Nq, int64_t Nk, int64_t D);
+/// The C ABI (DESIGN §7) the generated entry points call: runs `kernel` on
+/// one pointer per argument and per result, in the descriptor's order, and
+/// the kNumSizes sizes (B, H, Hkv, Nq, Nk, D). Returns 0 on success,
+/// non-zero with the reason in attn_last_error() otherwise. Never aborts.
+int attn_run_kernel(const attn::KernelDescriptor *kernel,
+                    const void *const *arguments, void *const *results,
+                    const int64_t *sizes);
 /// The message of the calling thread's last failed call ("" if none).
 const char *attn_last_error(void);
 /// Sets the default thread count (0: hardware threads); returns 0.

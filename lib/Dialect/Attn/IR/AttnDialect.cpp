@@ -12,6 +12,8 @@ using namespace mlir::attn;
 
 #include "attn/Dialect/Attn/IR/AttnOpsDialect.cpp.inc"
 
+#include "attn/Dialect/Attn/IR/AttnEnums.cpp.inc"
+
 /// Parses the parts of #attn.union / #attn.intersect: `[` pattern, ... `]`,
 /// naming the part that is not a mask pattern. An empty list parses; the
 /// attribute's verifier rejects it with its own message.

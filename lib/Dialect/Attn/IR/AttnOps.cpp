@@ -244,6 +244,14 @@ LogicalResult AttentionOp::verify() {
       failed(check.same("query length", q, 2, o, 2)) ||
       failed(verifyScale(*this, getScaleAttr())))
     return failure();
+  if (Value lse = getLse()) {
+    // [B, H, Nq]: the first three dimensions of the output.
+    Named l{"lse", cast<RankedTensorType>(lse.getType())};
+    if (failed(check.same("batch size", o, 0, l, 0)) ||
+        failed(check.same("heads", o, 1, l, 1)) ||
+        failed(check.same("query length", o, 2, l, 2)))
+      return failure();
+  }
   int64_t nq = getQ().getType().getDimSize(2);
   int64_t nk = getK().getType().getDimSize(2);
   if (MaskPatternAttrInterface pattern = getPatternAttr())

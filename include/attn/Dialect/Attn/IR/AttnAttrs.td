@@ -11,6 +11,7 @@
 
 include "attn/Dialect/Attn/IR/AttnBase.td"
 include "attn/Dialect/Attn/IR/AttnInterfaces.td"
+include "attn/Dialect/Attn/IR/AttnKernelAttrs.td"
 include "mlir/IR/AttrTypeBase.td"
 
 /// A mask pattern attribute. `extraMethods` lists the interface methods with

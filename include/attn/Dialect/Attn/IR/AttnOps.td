@@ -15,6 +15,9 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 def Attn_Tensor : RankedTensorOf<[F32, F16, BF16], [HasAnyRankOfPred<[4]>],
                                  "rank-4 tensor of f32, f16 or bf16">;
 
+def Attn_LseTensor : RankedTensorOf<[F32], [HasAnyRankOfPred<[3]>],
+                                    "rank-3 tensor of f32">;
+
 def Attn_QKOp : Attn_Op<"qk", [Pure]> {
   let summary = "Attention scores S = scale · Q · Kᵀ";
   let description = [{
@@ -110,15 +113,25 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
            : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>
              -> tensor<?x?x?x64xf32>
     ```
+
+    A second result, when asked for, is the row log-sum-exp [B, H, Nq] in
+    f32: lse[b, h, i] = ln Σ exp(scale · q_i · k_j) over the kept keys j,
+    -inf for a fully masked row. It lets partial results be merged.
+
+    ```mlir
+    %o, %lse = attn.attention %q, %k, %v pattern(#attn.causal)
+        : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>
+          -> tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
+    ```
   }];
   let arguments = (ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                        OptionalAttr<Attn_MaskPatternAttrInterface>:$pattern,
                        OptionalAttr<F32Attr>:$scale,
                        OptionalAttr<Attn_ScheduleAttr>:$schedule);
-  let results = (outs Attn_Tensor:$output);
+  let results = (outs Attn_Tensor:$output, Optional<Attn_LseTensor>:$lse);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`pattern` `(` $pattern^ `)`)? attr-dict `:`
-    type($q) `,` type($k) `,` type($v) `->` type($output)
+    type($q) `,` type($k) `,` type($v) `->` type($output) (`,` type($lse)^)?
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;

@@ -1,0 +1,72 @@
+//===- KernelAttrs.cpp - the kernel contract ------------------------------===//
+
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+
+#include "attn/Runtime/KernelAbi.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+// The enums are the runtime's (attn/Runtime/KernelAbi.h), value for value.
+static_assert(int64_t(ScheduleKind::Banded) == ::attn::kScheduleBanded &&
+              int64_t(ScheduleKind::StaticTables) ==
+                  ::attn::kScheduleStaticTables &&
+              int64_t(ScheduleKind::Tables) == ::attn::kScheduleTables);
+static_assert(int64_t(TensorRole::Query) == ::attn::kRoleQuery &&
+              int64_t(TensorRole::Key) == ::attn::kRoleKey &&
+              int64_t(TensorRole::Value) == ::attn::kRoleValue &&
+              int64_t(TensorRole::Output) == ::attn::kRoleOutput &&
+              int64_t(TensorRole::LogSumExp) == ::attn::kRoleLogSumExp);
+static_assert(int64_t(KernelSize::Batch) == ::attn::kSizeBatch &&
+              int64_t(KernelSize::Heads) == ::attn::kSizeHeads &&
+              int64_t(KernelSize::KvHeads) == ::attn::kSizeKvHeads &&
+              int64_t(KernelSize::Queries) == ::attn::kSizeQueries &&
+              int64_t(KernelSize::Keys) == ::attn::kSizeKeys &&
+              int64_t(KernelSize::HeadDim) == ::attn::kSizeHeadDim &&
+              ::attn::kNumSizes == 6);
+
+LogicalResult
+KernelTensorAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         StringRef name, TensorRole role,
+                         RankedTensorType type, ArrayRef<KernelSize> sizes) {
+  if (name.empty())
+    return emitError() << "a kernel tensor needs a name";
+  if (type.getRank() > ::attn::kMaxTensorRank)
+    return emitError() << "kernel tensor '" << name << "' has rank "
+                       << type.getRank() << "; at most "
+                       << ::attn::kMaxTensorRank << " are supported";
+  if (int64_t(sizes.size()) != type.getRank())
+    return emitError() << "kernel tensor '" << name << "' names "
+                       << sizes.size() << " sizes for rank " << type.getRank();
+  return success();
+}
+
+LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef name, ArrayAttr arguments,
+                                 ArrayAttr results, ScheduleKind schedule,
+                                 int64_t tileQ, int64_t tileK,
+                                 MaskPatternAttrInterface pattern,
+                                 int64_t vectorWidth, int64_t threads,
+                                 DenseI32ArrayAttr staticTables) {
+  for (ArrayAttr list : {arguments, results})
+    for (Attribute tensor : list)
+      if (!isa<KernelTensorAttr>(tensor))
+        return emitError() << "kernel arguments and results must be "
+                              "#attn.kernel_tensor, got "
+                           << tensor;
+  if (results.empty())
+    return emitError() << "a kernel returns at least one result";
+  if (tileQ < 1 || tileK < 1)
+    return emitError() << "kernel tiles must be positive";
+  if (vectorWidth < 0 || threads < 0)
+    return emitError() << "vector_width and threads must be non-negative";
+  return success();
+}
+
+SmallVector<KernelTensorAttr> KernelAttr::getTensors() const {
+  SmallVector<KernelTensorAttr> tensors;
+  for (ArrayAttr list : {getArguments(), getResults()})
+    for (Attribute tensor : list)
+      tensors.push_back(cast<KernelTensorAttr>(tensor));
+  return tensors;
+}

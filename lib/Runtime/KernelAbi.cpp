@@ -1,0 +1,23 @@
+//===- KernelAbi.cpp - the contract between compiler and runtime ----------===//
+
+#include "attn/Runtime/KernelAbi.h"
+
+namespace attn {
+
+const char *roleName(int64_t role) {
+  static const char *const names[] = {"query", "key", "value", "output",
+                                      "lse"};
+  return role >= 0 && role < 5 ? names[role] : "?";
+}
+
+const char *elementKindName(int64_t kind) {
+  static const char *const names[] = {"f32", "f16", "bf16", "i32"};
+  return kind >= 0 && kind < 4 ? names[kind] : "?";
+}
+
+const char *sizeName(int64_t size) {
+  static const char *const names[] = {"B", "H", "Hkv", "Nq", "Nk", "D"};
+  return size >= 0 && size < kNumSizes ? names[size] : "?";
+}
+
+} // namespace attn
