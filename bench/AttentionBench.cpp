@@ -80,7 +80,7 @@ void runAttention(benchmark::State &state, const std::string &pattern) {
   kernel.run(q.data(), k.data(), v.data(), o.data(), shape, pool); // warm-up
   for (auto _ : state)
     kernel.run(q.data(), k.data(), v.data(), o.data(), shape, pool);
-  double pairs = double(kernel.info().pattern.countPairs(n, n));
+  double pairs = double(kernel.info().getPattern().countPairs(n, n));
   double flops = 4.0 * b * h * pairs * d;
   state.counters["GFLOPs"] = benchmark::Counter(
       flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);

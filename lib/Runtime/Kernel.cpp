@@ -209,6 +209,15 @@ scheduleTables(const KernelDescriptor &kernel, int64_t nq, int64_t nk) {
   return tables;
 }
 
+void releaseKernel(const KernelDescriptor &kernel) {
+  std::lock_guard<std::mutex> lock(tablesMutex);
+  tablesCache.erase(std::remove_if(tablesCache.begin(), tablesCache.end(),
+                                   [&](const CachedTables &cached) {
+                                     return cached.kernel == &kernel;
+                                   }),
+                    tablesCache.end());
+}
+
 int64_t numWorkItems(const KernelDescriptor &kernel, const CallShape &shape) {
   return shape.batch * shape.heads * ceilDiv(shape.nq, kernel.tileQ);
 }

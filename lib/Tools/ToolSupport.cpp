@@ -4,10 +4,13 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <vector>
 
 using namespace mlir;
@@ -27,6 +30,39 @@ OwningOpRef<ModuleOp> mlir::attn::parseModuleFile(MLIRContext &ctx,
   if (!module)
     error = first.empty() ? "cannot parse '" + path.str() + "'" : first;
   return module;
+}
+
+std::vector<std::string> mlir::attn::sourceArgumentNames(func::FuncOp func) {
+  std::vector<std::string> names;
+  std::map<std::string, std::vector<std::string>> files;
+  for (BlockArgument arg : func.getArguments()) {
+    names.emplace_back();
+    auto loc = dyn_cast<FileLineColLoc>(arg.getLoc());
+    if (!loc)
+      continue;
+    std::string path = loc.getFilename().str();
+    auto [it, isNew] = files.try_emplace(path);
+    if (isNew)
+      if (auto buffer = llvm::MemoryBuffer::getFile(path))
+        for (StringRef line : llvm::split((*buffer)->getBuffer(), '\n'))
+          it->second.push_back(line.str());
+    const std::vector<std::string> &lines = it->second;
+    if (loc.getLine() < 1 || loc.getLine() > lines.size())
+      continue;
+    StringRef line = lines[loc.getLine() - 1];
+    if (loc.getColumn() < 1 || loc.getColumn() > line.size())
+      continue;
+    StringRef token = line.drop_front(loc.getColumn() - 1);
+    if (!token.consume_front("%"))
+      continue;
+    names.back() = token
+                       .take_while([](char c) {
+                         return llvm::isAlnum(c) || c == '_' || c == '$' ||
+                                c == '.' || c == '-';
+                       })
+                       .str();
+  }
+  return names;
 }
 
 mlir::attn::RunTimes mlir::attn::timeRuns(int repeat,

@@ -177,8 +177,18 @@ TEST_F(AotTest, CEntryPointErrors) {
               "head dimension 32 differs from the IR's 64");
   expectError(attn_gqa_f32(x, x, x, o, 1, 4, 2, 4, 4, 32),
               "but the IR requires tensor<?x8x?x32xf32>");
-  expectError(attn_run_kernel(nullptr, x, x, x, o, 1, 1, 1, 4, 4, 64),
+  const void *arguments[] = {x, x, x};
+  void *results[] = {o};
+  const int64_t sizes[] = {1, 1, 1, 4, 4, 64};
+  expectError(attn_run_kernel(nullptr, arguments, results, sizes),
               "no kernel");
+  expectError(attn_run_kernel(&attn_descriptor_causal, arguments, results,
+                              nullptr),
+              "null arrays of buffers or sizes");
+  // The runtime call the entry point makes, by hand.
+  EXPECT_EQ(attn_run_kernel(&attn_descriptor_causal, arguments, results, sizes),
+            0)
+      << attn_last_error();
   // A success clears the message.
   EXPECT_EQ(attn_causal_f32(x, x, x, o, 1, 1, 1, 4, 4, 64), 0);
   EXPECT_STREQ(attn_last_error(), "");

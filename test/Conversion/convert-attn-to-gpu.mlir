@@ -6,10 +6,11 @@
 // loops; every product an m16n8k16 mma.sync on bf16 pairs packed in i32.
 // CHECK-LABEL: module attributes {gpu.container_module}
 // CHECK: gpu.module @attn_kernels
-// CHECK: gpu.func @attn_kernel_causal(%{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
+// CHECK: gpu.func @attn_kernel_causal(%{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index)
 // CHECK-SAME: workgroup(%{{.*}} : memref<384xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<384xbf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME: kernel
-// CHECK-SAME: attn.kernel = {element = "bf16", head_dim = 16 : i64, name = "causal", pattern = #attn.causal, schedule = "banded", threads = 128 : i64, tile_k = 16 : i64, tile_q = 64 : i64}
+// CHECK-SAME: attn.kernel = #attn.kernel<name = "causal", arguments = [#attn.kernel_tensor<"q", query, tensor<?x?x?x16xbf16>, [batch, heads, queries, head_dim]>,
+// CHECK-SAME: results = [#attn.kernel_tensor<"out", output, tensor<?x?x?x16xbf16>, [batch, heads, queries, head_dim]>], schedule = banded, tile_q = 64, tile_k = 16, pattern = #attn.causal, threads = 128>
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // CHECK: gpu.block_id x
 // CHECK: gpu.thread_id x
@@ -60,7 +61,7 @@ func.func @f16(%q: tensor<?x?x?x16xf16>, %k: tensor<?x?x?x16xf16>, %v: tensor<?x
 // CHECK: gpu.func @attn_kernel_global
 // CHECK-SAME: workgroup(%{{.*}} : memref<80xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<80xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME: private(%{{.*}} : memref<16xf32, #gpu.address_space<private>>)
-// CHECK-SAME: schedule = "tables", threads = 64 : i64
+// CHECK-SAME: schedule = tables, {{.*}}threads = 64>
 // CHECK-NOT: nvvm.mma.sync
 // CHECK: math.fma
 // CHECK: gpu.return
@@ -74,7 +75,7 @@ func.func @global(%q: tensor<?x?x?x5xf32>, %k: tensor<?x?x?x5xf32>, %v: tensor<?
 // Static N: the tables travel in the facts; a block_sparse layout becomes a
 // constant i8 global of the kernels' module.
 // CHECK-LABEL: gpu.func @attn_kernel_bs
-// CHECK-SAME: schedule = "static_tables", static_tables = array<i32:
+// CHECK-SAME: schedule = static_tables, {{.*}}static_tables = [
 // CHECK: memref.get_global @attn_table : memref<2x2xi8>
 // CHECK: memref.global "private" constant @attn_table : memref<2x2xi8> = dense<{{\[\[}}1, 0], [1, 1]]>
 func.func @bs(%q: tensor<1x1x64x16xbf16>, %k: tensor<1x1x64x16xbf16>, %v: tensor<1x1x64x16xbf16>) -> tensor<1x1x64x16xbf16> {
@@ -100,7 +101,7 @@ func.func @too_much_shared_memory(%q: tensor<?x?x?x1024xf32>, %k: tensor<?x?x?x1
 
 // -----
 
-// expected-error @+1 {{convert-attn-to-gpu: @two must hold exactly one attn.attention on its three arguments and return it (run attn-fuse first)}}
+// expected-error @+1 {{convert-attn-to-gpu: @two must hold exactly one attn.attention on its three arguments and return its results (run attn-fuse first)}}
 func.func @two(%q: tensor<?x?x?x16xbf16>, %k: tensor<?x?x?x16xbf16>, %v: tensor<?x?x?x16xbf16>) -> tensor<?x?x?x16xbf16> {
   %o = attn.attention %q, %k, %v : tensor<?x?x?x16xbf16>, tensor<?x?x?x16xbf16>, tensor<?x?x?x16xbf16> -> tensor<?x?x?x16xbf16>
   %p = attn.attention %o, %k, %v : tensor<?x?x?x16xbf16>, tensor<?x?x?x16xbf16>, tensor<?x?x?x16xbf16> -> tensor<?x?x?x16xbf16>

@@ -53,7 +53,7 @@ protected:
              const ::attn::CallShape &shape, double range,
              std::vector<float> *out = nullptr) {
     auto kind =
-        static_cast<::attn::ElementKind>(kernel.getDescriptor().elementKind);
+        static_cast<::attn::ElementKind>(kernel.getDescriptor().tensors[0].element);
     HostTensor q, k, v;
     std::vector<float> result = runOnDevice(
         [&](const void *qd, const void *kd, const void *vd, void *od,
@@ -98,7 +98,7 @@ TEST_F(CudaPatternsTest, EveryPatternKind) {
       auto kernel = compile(pattern, element);
       ASSERT_TRUE(kernel);
       double tolerance = toleranceFor(static_cast<::attn::ElementKind>(
-          kernel->getDescriptor().elementKind));
+          kernel->getDescriptor().tensors[0].element));
       for (::attn::CallShape shape : {::attn::CallShape{1, 1, 1, 1, 1, 64},
                                       {2, 2, 2, 7, 7, 64},
                                       {1, 2, 2, 100, 100, 64},
@@ -129,7 +129,7 @@ TEST_F(CudaPatternsTest, FullyMaskedRowsAreZero) {
     std::vector<float> out;
     EXPECT_LT(run(*kernel, pattern, {1, 1, 1, 48, 48, 64}, 1.0, &out),
               toleranceFor(static_cast<::attn::ElementKind>(
-                  kernel->getDescriptor().elementKind)));
+                  kernel->getDescriptor().tensors[0].element)));
     for (int64_t i = 16; i < 32; ++i) {
       for (int64_t d = 0; d < 64; ++d) {
         ASSERT_EQ(out[i * 64 + d], 0.0f) << "row " << i;

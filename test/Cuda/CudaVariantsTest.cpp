@@ -150,7 +150,7 @@ TEST_P(CudaVariantsTest, CompilesForSm80AndSm90) {
   const Variant &variant = GetParam();
   std::unique_ptr<CudaJitKernel> kernel = compile(variant.element);
   ASSERT_TRUE(kernel);
-  EXPECT_EQ(kernel->info().element, variant.element);
+  EXPECT_EQ(typeName(computeTypeOf(kernel->info())), variant.element);
   const ::attn::CudaKernelDescriptor &descriptor = kernel->getDescriptor();
   std::vector<std::string> ptxTargets;
   for (int64_t i = 0; i < descriptor.numImages; ++i)
@@ -199,11 +199,11 @@ TEST_P(CudaVariantsTest, MatchesTheReferenceOnTheGpu) {
   REQUIRE_CUDA_DEVICE();
   std::unique_ptr<CudaJitKernel> kernel = compile(GetParam().element);
   ASSERT_TRUE(kernel);
-  std::string name = kernel->info().name;
+  std::string name = kernel->info().getName().str();
   const ::attn::CudaKernelDescriptor &descriptor = kernel->getDescriptor();
   OwningOpRef<ModuleOp> original;
   func::FuncOp func = referenceFunction(original, name);
-  auto kind = static_cast<::attn::ElementKind>(descriptor.elementKind);
+  auto kind = static_cast<::attn::ElementKind>(descriptor.tensors[0].element);
   struct Case {
     int64_t batch, heads, nq, nk;
   };
@@ -266,7 +266,7 @@ TEST(CudaJitKernel, BuildsTablesWithTheGeneratedScheduleFunction) {
     ::attn::MemRef1D<int32_t> view{tables.data(), tables.data(), 0,
                                    int64_t(tables.size()), 1};
     d.buildTables(&view, nq, nk);
-    EXPECT_EQ(tables, buildBlockTables(kernel->info().pattern, nq, nk, d.tileQ,
+    EXPECT_EQ(tables, buildBlockTables(kernel->info().getPattern(), nq, nk, d.tileQ,
                                        d.tileK))
         << "Nq = " << nq << ", Nk = " << nk;
   }

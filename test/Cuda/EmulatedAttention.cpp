@@ -5,7 +5,10 @@
 #include "GpuEmulator.h"
 
 #include "attn/Analysis/BlockSchedule.h"
+#include "attn/Runtime/KernelSymbols.h"
+#include "attn/Target/Common/KernelContract.h"
 
+#include <array>
 #include <cmath>
 
 using namespace mlir;
@@ -15,47 +18,64 @@ namespace attn::testing {
 std::vector<float> emulateAttention(ModuleOp module, StringRef name,
                                     const CallShape &shape, const HostTensor &q,
                                     const HostTensor &k, const HostTensor &v,
-                                    std::string &error) {
-  auto gpuModule = module.lookupSymbol<gpu::GPUModuleOp>("attn_kernels");
+                                    std::string &error,
+                                    std::vector<float> *lse) {
+  auto gpuModule =
+      module.lookupSymbol<gpu::GPUModuleOp>(::attn::symbols::kGpuModule);
   auto kernel = gpuModule ? gpuModule.lookupSymbol<gpu::GPUFuncOp>(
-                                ("attn_kernel_" + name).str())
+                                ::attn::symbols::kernel(name.str()))
                           : nullptr;
-  if (!kernel) {
+  mlir::attn::KernelAttr contract = mlir::attn::getKernelContract(kernel);
+  if (!contract) {
     error = ("no kernel for @" + name).str();
     return {};
   }
-  auto facts = kernel->getAttrOfType<DictionaryAttr>("attn.kernel");
-  int64_t tileQ = facts.getAs<IntegerAttr>("tile_q").getInt();
-  int64_t tileK = facts.getAs<IntegerAttr>("tile_k").getInt();
-  int64_t threads = facts.getAs<IntegerAttr>("threads").getInt();
-  auto pattern =
-      cast<mlir::attn::MaskPatternAttrInterface>(facts.get("pattern"));
+  bool hasLse = contract.getResults().size() > 1;
+  if (hasLse != (lse != nullptr)) {
+    error = ("the kernel of @" + name + (hasLse ? " has" : " has no") +
+             " lse result")
+                .str();
+    return {};
+  }
+  int64_t tileQ = contract.getTileQ(), tileK = contract.getTileK();
   auto buffer = [](const HostTensor &t) {
     EmulatedBuffer b;
     b.values.assign(t.values.begin(), t.values.end());
     return b;
   };
-  EmulatedBuffer qb = buffer(q), kb = buffer(k), vb = buffer(v), ob, tb;
-  ob.values.assign(q.values.size(), NAN); // every element must be written
-  if (facts.getAs<StringAttr>("schedule").getValue() == "tables") {
-    std::vector<int32_t> tables =
-        mlir::attn::buildBlockTables(pattern, shape.nq, shape.nk, tileQ, tileK);
+  EmulatedBuffer qb = buffer(q), kb = buffer(k), vb = buffer(v), ob, lb, tb;
+  // Every element must be written.
+  ob.values.assign(q.values.size(), NAN);
+  lb.values.assign(shape.batch * shape.heads * shape.nq, NAN);
+  if (contract.getSchedule() == mlir::attn::ScheduleKind::Tables) {
+    std::vector<int32_t> tables = mlir::attn::buildBlockTables(
+        contract.getPattern(), shape.nq, shape.nk, tileQ, tileK);
     tb.integers.assign(tables.begin(), tables.end());
-  } else if (auto fixed = facts.getAs<DenseI32ArrayAttr>("static_tables")) {
+  } else if (DenseI32ArrayAttr fixed = contract.getStaticTables()) {
     tb.integers.assign(fixed.asArrayRef().begin(), fixed.asArrayRef().end());
   }
+  std::vector<EmulatedBuffer *> buffers = {&qb, &kb, &vb, &ob};
+  if (hasLse)
+    buffers.push_back(&lb);
+  buffers.push_back(&tb);
   int64_t blocks = shape.batch * shape.heads * ((shape.nq + tileQ - 1) / tileQ);
-  error = emulateKernel(
-      kernel, {&qb, &kb, &vb, &ob, &tb},
-      {shape.batch, shape.heads, shape.kvHeads, shape.nq, shape.nk}, blocks,
-      threads);
+  std::array<int64_t, kNumSizes> sizes = sizesOf(shape);
+  error = emulateKernel(kernel, buffers,
+                        std::vector<int64_t>(sizes.begin(), sizes.end()),
+                        blocks, contract.getThreads());
   if (!error.empty())
     return {};
-  for (double x : ob.values)
-    if (std::isnan(x)) {
-      error = "an output element was never written";
-      return {};
-    }
+  for (const EmulatedBuffer *written : {&ob, &lb}) {
+    if (written == &lb && !hasLse)
+      continue;
+    for (double x : written->values)
+      if (std::isnan(x)) {
+        error = "an output element was never written";
+        return {};
+      }
+  }
+  if (lse)
+    lse->assign(lb.values.begin(), lb.values.end());
   return std::vector<float>(ob.values.begin(), ob.values.end());
 }
 

@@ -22,7 +22,8 @@ namespace attn::testing {
 std::vector<float> emulateAttention(mlir::ModuleOp module, llvm::StringRef name,
                                     const CallShape &shape, const HostTensor &q,
                                     const HostTensor &k, const HostTensor &v,
-                                    std::string &error);
+                                    std::string &error,
+                                    std::vector<float> *lse = nullptr);
 
 } // namespace attn::testing
 

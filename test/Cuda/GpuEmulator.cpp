@@ -636,6 +636,11 @@ private:
             v = std::fmax(x, y);
           else if (name == "math.exp2")
             v = std::exp2(x);
+          else if (name == "llvm.call_intrinsic" &&
+                   op->getAttrOfType<StringAttr>("intrin") &&
+                   op->getAttrOfType<StringAttr>("intrin").getValue() ==
+                       "llvm.nvvm.lg2.approx.f")
+            v = std::log2(x);
           else if (name == "math.fma")
             v = std::fma(x, y, in(2).f);
           else

@@ -36,9 +36,9 @@ struct EmulatedBuffer {
 };
 
 /// Runs `kernel` for every block in [0, blocks) with `threads` threads.
-/// `buffers` are the five memref arguments (q, k, v, out, tables) and
-/// `sizes` the five index arguments (B, H, Hkv, Nq, Nk). Returns "" or why
-/// it could not.
+/// `buffers` are the memref arguments (the kernel's tensors, then the
+/// tables) and `sizes` the index arguments (B, H, Hkv, Nq, Nk, D). Returns
+/// "" or why it could not.
 std::string emulateKernel(mlir::gpu::GPUFuncOp kernel,
                           std::vector<EmulatedBuffer *> buffers,
                           std::vector<int64_t> sizes, int64_t blocks,

@@ -229,7 +229,7 @@ TEST_F(KernelTest, StaticShapesUseCompileTimeTables) {
       type, "tensor<2x2x100x64xf32>");
   auto kernel = compile(source, "f");
   ASSERT_TRUE(kernel);
-  EXPECT_EQ(kernel->info().schedule, "static_tables");
+  EXPECT_EQ(kernel->info().getSchedule(), ScheduleKind::StaticTables);
   EXPECT_LT(relativeError(*kernel, source, "f", {2, 4, 2, 100, 100, 64}),
             kTolerance);
 }
@@ -311,7 +311,7 @@ TEST_F(KernelTest, GeneratedScheduleFunction) {
           ::attn::scheduleTables(kernel->getDescriptor(), nq, nk);
       if (c.leaf) {
         EXPECT_EQ(*generated,
-                  buildBlockTables(kernel->info().pattern, nq, nk, 32, 16))
+                  buildBlockTables(kernel->info().getPattern(), nq, nk, 32, 16))
             << "Nq = " << nq << ", Nk = " << nk;
       }
       AttentionShape shape{1, 2, 2, nq, nk, 64};
@@ -323,7 +323,7 @@ TEST_F(KernelTest, GeneratedScheduleFunction) {
       kernel->runWithGeneratedSchedule(qf.data(), kf.data(), vf.data(),
                                        out.data(), shape, pool);
       reference::Tensor expected =
-          reference::attention(q, k, v, kernel->info().pattern, 1.0 / 8.0);
+          reference::attention(q, k, v, kernel->info().getPattern(), 1.0 / 8.0);
       reference::Tensor actual(expected.shape);
       actual.data.assign(out.begin(), out.end());
       EXPECT_LT(reference::relativeError(actual, expected), kTolerance)

@@ -5,9 +5,11 @@
 // edge); only the partial ones evaluate the pattern (j <= p: cmpi sle).
 // CHECK-LABEL: func.func @causal(
 //  CHECK-SAME: %[[Q:[^:]+]]: memref<?xf32>, %[[K:[^:]+]]: memref<?xf32>, %[[V:[^:]+]]: memref<?xf32>, %[[O:[^:]+]]: memref<?xf32>, %{{[^:]+}}: memref<?xi32>,
-//  CHECK-SAME: %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %[[BEGIN:[^:]+]]: index, %[[END:[^:]+]]: index)
-//  CHECK-SAME: attn.kernel = {head_dim = 32 : i64, pattern = #attn.causal, schedule = "banded", tile_k = 16 : i64, tile_q = 32 : i64, vector_width = 16 : i64}
-//  CHECK-SAME: attn.signature = (tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>) -> tensor<?x?x?x32xf32>
+//  CHECK-SAME: %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %[[BEGIN:[^:]+]]: index, %[[END:[^:]+]]: index)
+//  CHECK-SAME: attn.kernel = #attn.kernel<name = "causal",
+//  CHECK-SAME: arguments = [#attn.kernel_tensor<"q", query, tensor<?x?x?x32xf32>, [batch, heads, queries, head_dim]>, #attn.kernel_tensor<"k", key, tensor<?x?x?x32xf32>, [batch, kv_heads, keys, head_dim]>, #attn.kernel_tensor<"v", value, tensor<?x?x?x32xf32>, [batch, kv_heads, keys, head_dim]>],
+//  CHECK-SAME: results = [#attn.kernel_tensor<"out", output, tensor<?x?x?x32xf32>, [batch, heads, queries, head_dim]>],
+//  CHECK-SAME: schedule = banded, tile_q = 32, tile_k = 16, pattern = #attn.causal, vector_width = 16>
 //  CHECK-SAME: llvm.emit_c_interface
 //   CHECK-DAG: memref.alloca() {alignment = 64 : i64} : memref<32x32xf32>
 //   CHECK-DAG: memref.alloca() {alignment = 64 : i64} : memref<16x32xf32>
@@ -35,7 +37,7 @@ func.func @causal(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor
 // two key blocks of 4; the global row 0 makes both partial.)
 //       CHECK: memref.global "private" constant @globals.tables : memref<6xi32> = dense<[2, 0, 1, 0, 0, 0]>
 // CHECK-LABEL: func.func @globals(
-//  CHECK-SAME: attn.kernel = {{.*}}schedule = "static_tables"
+//  CHECK-SAME: attn.kernel = #attn.kernel<{{.*}}schedule = static_tables
 //       CHECK: memref.get_global @globals.tables : memref<6xi32>
 //       CHECK: memref.load {{.*}} : memref<?xi32>
 //       CHECK: memref.load {{.*}} : memref<?xi32>
@@ -46,7 +48,7 @@ func.func @globals(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: tenso
 
 // -----
 
-// expected-error @+1 {{attn-tile: @chain must hold exactly one attn.attention on its three arguments and return it (run attn-fuse first)}}
+// expected-error @+1 {{attn-tile: @chain must hold exactly one attn.attention on its three arguments and return its results (run attn-fuse first)}}
 func.func @chain(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> tensor<?x?x?x32xf32> {
   %o = attn.attention %q, %k, %v : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>
   %p = attn.attention %o, %k, %v : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>

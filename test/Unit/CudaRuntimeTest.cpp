@@ -18,6 +18,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <array>
+#include <deque>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -33,17 +35,48 @@ constexpr char kStubDriver[] = "/usr/local/cuda/lib64/stubs/libcuda.so";
 const CudaImage kFakeImages[] = {{"sm_80", 0, "not a cubin", 11},
                                  {"sm_90", 0, "not a cubin", 11}};
 
+/// The tensors of a kernel (q, k, v) -> out of head dimension `headDim` and
+/// element kind `element`, dynamic elsewhere. Each call gets its own array,
+/// kept for the test program's life.
+const KernelTensor *attentionTensors(int64_t headDim, int64_t element) {
+  static std::deque<std::array<KernelTensor, 4>> storage;
+  std::array<KernelTensor, 4> &tensors = storage.emplace_back();
+  const char *names[] = {"q", "k", "v", "out"};
+  for (int i = 0; i < 4; ++i) {
+    bool query = i == 0 || i == 3;
+    tensors[i] = {names[i],
+                  i,
+                  element,
+                  4,
+                  {kSizeBatch, query ? kSizeHeads : kSizeKvHeads,
+                   query ? kSizeQueries : kSizeKeys, kSizeHeadDim},
+                  {-1, -1, -1, headDim}};
+  }
+  return tensors.data();
+}
+
+/// Tensor `i` of `kernel`, to change in a test.
+template <typename Descriptor>
+KernelTensor &tensorOf(Descriptor &kernel, int i) {
+  return const_cast<KernelTensor &>(kernel.tensors[i]);
+}
+
+/// Sets the element kind of every tensor of `kernel`.
+void setElement(CudaKernelDescriptor &kernel, int64_t element) {
+  for (int i = 0; i < 4; ++i)
+    tensorOf(kernel, i).element = element;
+}
+
 /// A banded f32 kernel with D = 64, 64x64 tiles and dynamic sizes.
 CudaKernelDescriptor makeDescriptor() {
   CudaKernelDescriptor kernel{};
+  kernel.abiVersion = kKernelAbiVersion;
   kernel.name = "fake";
-  kernel.headDim = 64;
+  kernel.numArguments = 3;
+  kernel.numResults = 1;
+  kernel.tensors = attentionTensors(64, kElementF32);
   kernel.tileQ = kernel.tileK = 64;
   kernel.schedule = kScheduleBanded;
-  for (auto &operand : kernel.staticShape)
-    for (int64_t &size : operand)
-      size = -1;
-  kernel.elementKind = kElementF32;
   kernel.threadsPerBlock = 128;
   kernel.numImages = 2;
   kernel.images = kFakeImages;
@@ -52,6 +85,16 @@ CudaKernelDescriptor makeDescriptor() {
 
 /// Stands in for device pointers in calls that fail before using them.
 void *fakePointer() { return reinterpret_cast<void *>(0x1000); }
+
+/// The C ABI on q, k, v, out.
+int runC(const CudaKernelDescriptor *kernel, const void *q, const void *k,
+         const void *v, void *out, CallShape shape) {
+  const void *arguments[] = {q, k, v};
+  void *results[] = {out};
+  std::array<int64_t, kNumSizes> sizes = sizesOf(shape);
+  return attn_run_cuda_kernel(kernel, arguments, results, sizes.data(),
+                              nullptr);
+}
 
 absl::Status launch(const CudaKernelDescriptor &kernel,
                     const CallShape &shape) {
@@ -110,16 +153,16 @@ std::string withoutDriver() {
   failures += expectPrefix("second launch",
                            launch(kernel, {1, 2, 2, 16, 16, 64}), expected);
   void *p = fakePointer();
-  if (attn_run_cuda_kernel(&kernel, p, p, p, p, 1, 2, 2, 16, 16, 64, nullptr) ==
+  if (runC(&kernel, p, p, p, p, {1, 2, 2, 16, 16, 64}) ==
       0)
     failures += "attn_run_cuda_kernel succeeded\n";
   failures += expectPrefix("attn_last_error", attn_last_error(), expected);
   // A call that succeeds clears the last error.
-  if (attn_run_cuda_kernel(&kernel, p, p, p, p, 1, 0, 1, 16, 16, 64, nullptr) !=
+  if (runC(&kernel, p, p, p, p, {1, 0, 1, 16, 16, 64}) !=
           0 ||
       *attn_last_error() != '\0')
     failures += "a call without work failed or kept the last error\n";
-  if (attn_run_cuda_kernel(nullptr, p, p, p, p, 1, 2, 2, 16, 16, 64, nullptr) !=
+  if (runC(nullptr, p, p, p, p, {1, 2, 2, 16, 16, 64}) !=
           1 ||
       std::string_view(attn_last_error()) != "no kernel")
     failures += "a null kernel is not 'no kernel'\n";
@@ -162,7 +205,7 @@ std::string withStubDriver() {
   failures +=
       expectPrefix("launch", launch(kernel, {1, 2, 2, 16, 16, 64}), expected);
   void *p = fakePointer();
-  if (attn_run_cuda_kernel(&kernel, p, p, p, p, 1, 2, 2, 16, 16, 64, nullptr) ==
+  if (runC(&kernel, p, p, p, p, {1, 2, 2, 16, 16, 64}) ==
       0)
     failures += "attn_run_cuda_kernel succeeded\n";
   failures += expectPrefix("attn_last_error", attn_last_error(), expected);
@@ -221,27 +264,32 @@ TEST(CudaShape, Errors) {
 
 TEST(CudaShape, StaticSizesNameTheElementType) {
   CudaKernelDescriptor kernel = makeDescriptor();
-  kernel.staticShape[1][0] = kernel.staticShape[2][0] = 2;
-  kernel.staticShape[1][2] = kernel.staticShape[2][2] = 128;
-  kernel.staticShape[1][3] = kernel.staticShape[2][3] = 64;
-  kernel.elementKind = kElementF16;
+  for (int operand : {1, 2}) {
+    tensorOf(kernel, operand).staticDims[0] = 2;
+    tensorOf(kernel, operand).staticDims[2] = 128;
+  }
+  setElement(kernel, kElementF16);
   EXPECT_EQ(checkCallShape(kernel, {2, 4, 4, 100, 100, 64}),
             "'k' has shape [2, 4, 100, 64] but the IR requires "
             "tensor<2x?x128x64xf16>");
-  kernel.elementKind = kElementBF16;
+  setElement(kernel, kElementBF16);
   EXPECT_EQ(launch(kernel, {1, 4, 4, 100, 128, 64}).message(),
             "'k' has shape [1, 4, 128, 64] but the IR requires "
             "tensor<2x?x128x64xbf16>");
   EXPECT_EQ(checkCallShape(kernel, {2, 4, 4, 100, 128, 64}), "");
 
-  // The CPU descriptor's messages are unchanged: f32.
+  // The CPU descriptor checks the same way.
   KernelDescriptor cpu{};
+  cpu.abiVersion = kKernelAbiVersion;
   cpu.name = "cpu";
-  cpu.headDim = 64;
+  cpu.numArguments = 3;
+  cpu.numResults = 1;
+  cpu.tensors = attentionTensors(64, kElementF32);
   cpu.tileQ = cpu.tileK = 64;
-  for (int operand = 0; operand < 3; ++operand)
-    for (int d = 0; d < 4; ++d)
-      cpu.staticShape[operand][d] = kernel.staticShape[operand][d];
+  for (int operand : {1, 2}) {
+    tensorOf(cpu, operand).staticDims[0] = 2;
+    tensorOf(cpu, operand).staticDims[2] = 128;
+  }
   EXPECT_EQ(checkCallShape(cpu, {2, 4, 4, 100, 100, 64}),
             "'k' has shape [2, 4, 100, 64] but the IR requires "
             "tensor<2x?x128x64xf32>");
@@ -254,10 +302,10 @@ TEST(CudaShape, NullPointersAndEmptyCalls) {
   void *p = fakePointer();
   EXPECT_EQ(launchCudaKernel(kernel, nullptr, p, p, p, {1, 2, 2, 16, 16, 64})
                 .message(),
-            "q and out must not be null");
+            "'q' must not be null");
   EXPECT_EQ(launchCudaKernel(kernel, p, p, nullptr, p, {1, 2, 2, 16, 16, 64})
                 .message(),
-            "k and v must not be null");
+            "'v' must not be null");
   // No work: nothing to launch, whatever the pointers.
   EXPECT_TRUE(launchCudaKernel(kernel, nullptr, nullptr, nullptr, nullptr,
                                {1, 2, 2, 0, 0, 64})
@@ -281,9 +329,26 @@ TEST(CudaShape, DescriptorErrors) {
             "function to build them");
 
   kernel = makeDescriptor();
-  kernel.elementKind = 7;
+  setElement(kernel, 7);
   EXPECT_EQ(launch(kernel, shape).message(),
-            "kernel 'fake' has the unknown element kind 7");
+            "kernel 'fake' has a malformed tensor #0");
+
+  kernel = makeDescriptor();
+  kernel.abiVersion = 1;
+  EXPECT_EQ(launch(kernel, shape).message(),
+            "the kernel descriptor is of ABI version 1; this runtime reads "
+            "version 2 (rebuild the kernel library with this attn)");
+
+  // The C ABI passes as many buffers as the descriptor lists.
+  kernel = makeDescriptor();
+  void *p = fakePointer();
+  const void *arguments[] = {p, p, p};
+  void *results[] = {p};
+  EXPECT_EQ(launchCudaKernel(kernel, absl::MakeSpan(arguments, 2), results,
+                             shape)
+                .message(),
+            "the kernel takes 3 arguments and 1 results; the call passes 2 "
+            "and 1");
 
   // Static tables must have the size of the layout for (Nq, Nk): here
   // 2 query blocks and 2 key blocks, 2 * (2 + 2 * 2) entries.
@@ -357,7 +422,8 @@ constexpr char kProbePtx[] = R"(.version 6.4
   .param .u64 attn_test_probe_param_26,
   .param .u64 attn_test_probe_param_27,
   .param .u64 attn_test_probe_param_28,
-  .param .u64 attn_test_probe_param_29
+  .param .u64 attn_test_probe_param_29,
+  .param .u64 attn_test_probe_param_30
 )
 {
   .reg .pred %p<4>;
@@ -430,7 +496,7 @@ const CudaImage kProbeImages[] = {
 CudaKernelDescriptor makeProbe(int64_t schedule) {
   CudaKernelDescriptor kernel = makeDescriptor();
   kernel.name = "attn_test_probe";
-  kernel.headDim = 4;
+  kernel.tensors = attentionTensors(4, kElementF32);
   kernel.tileQ = kernel.tileK = 2;
   kernel.schedule = schedule;
   kernel.threadsPerBlock = 64;
@@ -512,7 +578,7 @@ TEST(CudaGpu, LaunchesWithEachSchedule) {
   fixed.staticTables = staticTables.data();
   fixed.staticTableSize = layout.size();
   for (int operand = 0; operand < 3; ++operand) {
-    fixed.staticShape[operand][2] = operand == 0 ? 5 : 3;
+    tensorOf(fixed, operand).staticDims[2] = operand == 0 ? 5 : 3;
   }
 
   struct Case {
@@ -537,9 +603,8 @@ TEST(CudaGpu, LaunchesWithEachSchedule) {
                                              dkv->data(), dout->data(), shape);
       ASSERT_TRUE(status.ok()) << status;
     }
-    ASSERT_EQ(attn_run_cuda_kernel(c.kernel, dq->data(), dkv->data(),
-                                   dkv->data(), dout->data(), 2, 2, 1, 5, 3, 4,
-                                   nullptr),
+    ASSERT_EQ(runC(c.kernel, dq->data(), dkv->data(), dkv->data(),
+                   dout->data(), {2, 2, 1, 5, 3, 4}),
               0)
         << attn_last_error();
     EXPECT_STREQ(attn_last_error(), "");

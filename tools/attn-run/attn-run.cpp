@@ -1,24 +1,29 @@
 //===- attn-run.cpp - run an attn function on .npy arrays -----------------===//
 //
-// attn-run FILE.mlir --entry F --input q=Q.npy --input k=K.npy
-//         --input v=V.npy --output O.npy [--dump-mask M.npy] [--reference]
-//         [--repeat K] [--num-threads N] [--tile-q N] [--tile-k N]
-//         [--target cpu|cuda] [--gpu-arch sm_80,sm_90]
+// attn-run FILE.mlir --entry F --input NAME=FILE.npy ... --output O.npy ...
+//         [--dump-mask M.npy] [--reference] [--repeat K] [--num-threads N]
+//         [--tile-q N] [--tile-k N] [--cpu CPU] [--target cpu|cuda]
+//         [--gpu-arch sm_80,sm_90]
 //
 // JIT-compiles F through attn-cpu-pipeline (or, with --reference, evaluates
-// it in float64) on float32 [B, H, N, D] arrays. With --target cuda it
-// compiles F through attn-cuda-pipeline and runs it on the GPU (through the
-// CUDA driver, opened at run time): the arrays are converted to F's element
-// type (f32, f16 or bf16) and the output back to float32; --repeat times the
-// launches with CUDA events. Every failure is one
-// "attn-run: error: ..." line and exit code 1; the output is written only on
-// success.
+// it in float64) on float32 .npy arrays. `--input NAME=FILE` binds an
+// argument by the name it has in the source (`%q` -> q) or by its 0-based
+// position; the classic q, k and v name the three arguments of an attention
+// function whatever the source calls them. `--output FILE` is given once per
+// result, in result order (an attention with lse writes O, then lse). With
+// --target cuda it compiles F through attn-cuda-pipeline and runs it on the
+// GPU (through the CUDA driver, opened at run time): the arrays are
+// converted to the tensors' element types (f32, f16 or bf16) and the
+// results back to float32; --repeat times the launches with CUDA events.
+// Every failure is one "attn-run: error: ..." line and exit code 1; the
+// outputs are written only on success.
 //
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAll.h"
 #include "attn/Reference/Reference.h"
 #include "attn/Runtime/CudaDriver.h"
+#include "attn/Runtime/TensorView.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Support/HalfFloat.h"
 #include "attn/Support/Npy.h"
@@ -28,49 +33,62 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
-#include <map>
 
 using namespace mlir;
 using namespace mlir::attn;
 namespace cl = llvm::cl;
+namespace npy = ::attn::npy;
 
+static cl::OptionCategory category("attn-run options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(category));
 static cl::opt<std::string> entry("entry", cl::desc("Function to run"),
-                                  cl::Required);
+                                  cl::Required, cl::cat(category));
+static cl::list<std::string> inputs(
+    "input",
+    cl::desc("An argument, NAME=file.npy: NAME as in the source (%q -> q) or "
+             "the argument's 0-based position"),
+    cl::cat(category));
 static cl::list<std::string>
-    inputs("input", cl::desc("An input, name=file.npy (q, k and v)"));
-static cl::opt<std::string> output("output", cl::desc("Output .npy file"),
-                                   cl::Required);
+    outputs("output",
+            cl::desc("A result's .npy file; once per result, in order"),
+            cl::OneOrMore, cl::cat(category));
 static cl::opt<std::string>
-    dumpMask("dump-mask", cl::desc("Write the boolean [Nq, Nk] mask used"));
+    dumpMask("dump-mask", cl::desc("Write the boolean [Nq, Nk] mask used"),
+             cl::cat(category));
 static cl::opt<bool>
     useReference("reference",
-                 cl::desc("Evaluate the float64 reference instead"));
+                 cl::desc("Evaluate the float64 reference instead"),
+                 cl::cat(category));
 static cl::opt<int> repeat("repeat", cl::desc("Time K runs of the kernel"),
-                           cl::init(0));
+                           cl::init(0), cl::cat(category));
 static cl::opt<int> threads("num-threads",
                             cl::desc("Threads (0: one per hardware thread)"),
-                            cl::init(0));
+                            cl::init(0), cl::cat(category));
 static cl::opt<int> tileQ("tile-q", cl::desc("Queries per tile (0: default)"),
-                          cl::init(0));
-static cl::opt<int> tileK("tile-k", cl::desc("Keys per tile"), cl::init(64));
-static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU"),
-                                cl::init("host"));
-static cl::opt<std::string>
-    target("target", cl::desc("cpu, or cuda (an NVIDIA GPU)"), cl::init("cpu"));
+                          cl::init(0), cl::cat(category));
+static cl::opt<int> tileK("tile-k", cl::desc("Keys per tile"), cl::init(64),
+                          cl::cat(category));
+static cl::opt<std::string> cpu("cpu",
+                                cl::desc("Target CPU: host, or an LLVM CPU "
+                                         "name such as x86-64-v3"),
+                                cl::init("host"), cl::cat(category));
+static cl::opt<std::string> target("target",
+                                   cl::desc("cpu, or cuda (an NVIDIA GPU)"),
+                                   cl::init("cpu"), cl::cat(category));
 static cl::list<std::string>
     gpuArch("gpu-arch",
             cl::desc("CUDA: architectures to compile for (default "
                      "sm_80,sm_90; the GPU's own is used, else PTX)"),
-            cl::CommaSeparated);
+            cl::CommaSeparated, cl::cat(category));
 
 [[noreturn]] static void fail(const std::string &message) {
   llvm::errs() << "attn-run: error: " << message << "\n";
@@ -101,12 +119,97 @@ template <typename T> static T check(absl::StatusOr<T> value) {
   return *std::move(value);
 }
 
-/// --target cuda: compiles `entry`, runs it on the GPU, returns the output.
-static std::vector<float> runOnCuda(ModuleOp module,
-                                    const AttentionShape &shape,
-                                    const ::attn::npy::Array &q,
-                                    const ::attn::npy::Array &k,
-                                    const ::attn::npy::Array &v) {
+/// The function's arguments, read from the --input files in argument order.
+static std::vector<npy::Array> bindInputs(func::FuncOp func) {
+  std::vector<std::string> names = sourceArgumentNames(func);
+  unsigned count = func.getNumArguments();
+  // The classic names of an attention function's three arguments.
+  const char *classic[] = {"q", "k", "v"};
+  auto describe = [&](unsigned i) {
+    return names[i].empty() ? "#" + std::to_string(i) : "'" + names[i] + "'";
+  };
+  std::vector<npy::Array> arrays(count);
+  std::vector<bool> bound(count, false);
+  for (const std::string &spec : inputs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0)
+      fail("--input must be name=file.npy, got '" + spec + "'");
+    std::string name = spec.substr(0, eq);
+    std::optional<unsigned> index;
+    auto named = std::find(names.begin(), names.end(), name);
+    unsigned position;
+    if (named != names.end())
+      index = unsigned(named - names.begin());
+    else if (!llvm::StringRef(name).getAsInteger(10, position) &&
+             position < count)
+      index = position;
+    else if (count == 3)
+      for (unsigned i = 0; i < 3; ++i)
+        if (name == classic[i])
+          index = i;
+    if (!index) {
+      std::string known;
+      for (unsigned i = 0; i < count; ++i)
+        if (!names[i].empty())
+          known += (known.empty() ? "" : ", ") + names[i];
+      fail("unknown input '" + name + "' (@" + entry + " takes " +
+           (known.empty() ? std::string("no named arguments") : known) +
+           ", or positions 0 to " + std::to_string(count - 1) + ")");
+    }
+    if (bound[*index])
+      fail("input " + describe(*index) + " given twice");
+    bound[*index] = true;
+    std::string error;
+    npy::Array &array = arrays[*index];
+    if (!npy::readFloat32(spec.substr(eq + 1), array, error))
+      fail(error);
+    auto type = cast<RankedTensorType>(func.getArgumentTypes()[*index]);
+    if (int64_t(array.shape.size()) != type.getRank()) {
+      std::string typeText;
+      llvm::raw_string_ostream(typeText) << type;
+      fail("input " + describe(*index) + " has rank " +
+           std::to_string(array.shape.size()) + "; @" + entry + " takes " +
+           typeText);
+    }
+  }
+  for (unsigned i = 0; i < count; ++i)
+    if (!bound[i])
+      fail("missing --input " +
+           (names[i].empty() ? std::to_string(i) : names[i]) + "=file.npy");
+  return arrays;
+}
+
+/// The call's sizes, from the arguments' shapes and the kernel's tensors.
+static ::attn::CallShape shapeOf(const ::attn::KernelTensor *tensors,
+                                 const std::vector<npy::Array> &arrays) {
+  std::vector<::attn::ViewFacts> views;
+  for (const npy::Array &array : arrays) {
+    ::attn::TensorView view;
+    view.rank = int(array.shape.size());
+    std::copy(array.shape.begin(), array.shape.end(), view.shape.begin());
+    views.emplace_back(view);
+  }
+  // Element types are converted by attn-run: check the shapes only.
+  std::vector<::attn::KernelTensor> arguments(tensors,
+                                              tensors + arrays.size());
+  for (::attn::KernelTensor &t : arguments)
+    t.element = ::attn::kElementF32;
+  return check(::attn::checkViews(arguments, views));
+}
+
+/// The shape of `tensor` in a call of `shape`.
+static std::vector<int64_t> resultShape(const ::attn::KernelTensor &tensor,
+                                        const ::attn::CallShape &shape) {
+  std::vector<int64_t> dims;
+  for (int d = 0; d < tensor.rank; ++d)
+    dims.push_back(::attn::extentOf(tensor, d, shape));
+  return dims;
+}
+
+/// --target cuda: compiles `entry`, runs it on the GPU, returns the results.
+static std::vector<npy::Array> runOnCuda(ModuleOp module,
+                                         const std::vector<npy::Array> &args,
+                                         ::attn::CallShape &shape) {
   namespace cuda = ::attn::cuda;
   AttnCUDAPipelineOptions options;
   if (tileQ > 0)
@@ -119,35 +222,49 @@ static std::vector<float> runOnCuda(ModuleOp module,
       CudaJitKernel::compile(module, entry, options, error);
   if (!kernel)
     fail(error);
-  std::string problem = ::attn::checkCallShape(kernel->getDescriptor(), shape);
+  const ::attn::CudaKernelDescriptor &d = kernel->getDescriptor();
+  shape = shapeOf(d.tensors, args);
+  std::string problem = ::attn::checkCallShape(d, shape);
   if (!problem.empty())
     fail(problem);
   check(cuda::ensureContext());
 
   // Element type conversions on the host.
-  const std::string &element = kernel->info().element;
-  bool half = element != "f32";
-  auto kind =
-      element == "bf16" ? ::attn::HalfKind::BF16 : ::attn::HalfKind::F16;
-  size_t elementBytes = half ? 2 : 4;
-  auto upload = [&](const std::vector<float> &data) {
-    cuda::DeviceBuffer buffer = check(cuda::DeviceBuffer::allocate(
-        std::max<size_t>(data.size() * elementBytes, 16)));
-    if (half) {
-      std::vector<uint16_t> bits = ::attn::toHalf(data, kind);
-      check(cuda::copyToDevice(buffer.get(), bits.data(), bits.size() * 2));
+  auto halfKind = [](int64_t element) {
+    return element == ::attn::kElementBF16 ? ::attn::HalfKind::BF16
+                                           : ::attn::HalfKind::F16;
+  };
+  auto allocate = [](int64_t elements, int64_t element) {
+    return check(cuda::DeviceBuffer::allocate(std::max<size_t>(
+        size_t(elements) * ::attn::elementBytes(element), 16)));
+  };
+  std::vector<cuda::DeviceBuffer> buffers;
+  for (size_t i = 0; i < args.size(); ++i) {
+    int64_t element = d.tensors[i].element;
+    const std::vector<float> &data = args[i].data;
+    buffers.push_back(allocate(int64_t(data.size()), element));
+    if (element == ::attn::kElementF32) {
+      check(cuda::copyToDevice(buffers.back().get(), data.data(),
+                               data.size() * 4));
     } else {
-      check(cuda::copyToDevice(buffer.get(), data.data(), data.size() * 4));
+      std::vector<uint16_t> bits = ::attn::toHalf(data, halfKind(element));
+      check(cuda::copyToDevice(buffers.back().get(), bits.data(),
+                               bits.size() * 2));
     }
-    return buffer;
-  };
-  cuda::DeviceBuffer qd = upload(q.data), kd = upload(k.data),
-                     vd = upload(v.data);
-  cuda::DeviceBuffer od = check(cuda::DeviceBuffer::allocate(
-      std::max<size_t>(q.data.size() * elementBytes, 16)));
-  auto once = [&] {
-    check(kernel->launch(qd.data(), kd.data(), vd.data(), od.data(), shape));
-  };
+  }
+  for (int64_t r = 0; r < d.numResults; ++r) {
+    const ::attn::KernelTensor &t = d.tensors[d.numArguments + r];
+    buffers.push_back(allocate(::attn::elementsOf(t, shape), t.element));
+  }
+  std::vector<const void *> argumentData;
+  std::vector<void *> resultData;
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    if (int64_t(i) < d.numArguments)
+      argumentData.push_back(buffers[i].data());
+    else
+      resultData.push_back(buffers[i].data());
+  }
+  auto once = [&] { check(kernel->launch(argumentData, resultData, shape)); };
   once(); // also the warm-up of --repeat
   check(cuda::synchronize());
   if (repeat > 0) {
@@ -165,19 +282,98 @@ static std::vector<float> runOnCuda(ModuleOp module,
                                  times[times.size() / 2], times.front(),
                                  int(repeat), kernel->compileMillis());
   }
-  std::vector<float> result(q.data.size());
-  if (half) {
-    std::vector<uint16_t> bits(q.data.size());
-    check(cuda::copyToHost(bits.data(), od.get(), bits.size() * 2));
-    result = ::attn::fromHalf(bits, kind);
-  } else {
-    check(cuda::copyToHost(result.data(), od.get(), result.size() * 4));
+  std::vector<npy::Array> results;
+  for (int64_t r = 0; r < d.numResults; ++r) {
+    const ::attn::KernelTensor &t = d.tensors[d.numArguments + r];
+    const cuda::DeviceBuffer &buffer = buffers[d.numArguments + r];
+    npy::Array &result = results.emplace_back();
+    result.shape = resultShape(t, shape);
+    result.data.resize(::attn::elementsOf(t, shape));
+    if (t.element == ::attn::kElementF32) {
+      check(cuda::copyToHost(result.data.data(), buffer.get(),
+                             result.data.size() * 4));
+    } else {
+      std::vector<uint16_t> bits(result.data.size());
+      check(cuda::copyToHost(bits.data(), buffer.get(), bits.size() * 2));
+      result.data = ::attn::fromHalf(bits, halfKind(t.element));
+    }
   }
-  return result;
+  return results;
+}
+
+/// The CPU kernel (JIT) of `entry` on `args`.
+static std::vector<npy::Array> runOnCpu(ModuleOp module,
+                                        const std::vector<npy::Array> &args,
+                                        ::attn::CallShape &shape) {
+  AttnCPUPipelineOptions options;
+  options.tileQ = tileQ;
+  options.tileK = tileK;
+  options.cpu = cpu;
+  std::string error;
+  std::unique_ptr<JitKernel> kernel =
+      JitKernel::compile(module, entry, options, error);
+  if (!kernel)
+    fail(error);
+  const ::attn::KernelDescriptor &d = kernel->getDescriptor();
+  shape = shapeOf(d.tensors, args);
+  if (failed(kernel->checkShape(shape, error)))
+    fail(error);
+  std::vector<npy::Array> results(d.numResults);
+  std::vector<const void *> argumentData;
+  std::vector<void *> resultData;
+  for (const npy::Array &array : args)
+    argumentData.push_back(array.data.data());
+  for (int64_t r = 0; r < d.numResults; ++r) {
+    const ::attn::KernelTensor &t = d.tensors[d.numArguments + r];
+    results[r].shape = resultShape(t, shape);
+    results[r].data.assign(::attn::elementsOf(t, shape), 0.0f);
+    resultData.push_back(results[r].data.data());
+  }
+  ::attn::ThreadPool pool(threads);
+  auto once = [&] { kernel->run(argumentData, resultData, shape, pool); };
+  once(); // also the warm-up of --repeat
+  if (repeat > 0) {
+    RunTimes times = timeRuns(repeat, once);
+    llvm::errs() << llvm::format("attn-run: kernel median %.3f ms, min "
+                                 "%.3f ms over %d runs; compile %.1f ms\n",
+                                 times.medianMs, times.minMs, int(repeat),
+                                 kernel->compileMillis());
+  }
+  return results;
+}
+
+/// The float64 reference of `func` on `args`.
+static std::vector<npy::Array> runReference(func::FuncOp func,
+                                            const std::vector<npy::Array> &args,
+                                            ::attn::CallShape &shape) {
+  std::vector<reference::Tensor> tensors;
+  for (const npy::Array &a : args) {
+    if (a.shape.size() != 4)
+      fail("the reference takes rank-4 arguments");
+    reference::Tensor t({a.shape[0], a.shape[1], a.shape[2], a.shape[3]});
+    t.data.assign(a.data.begin(), a.data.end());
+    tensors.push_back(std::move(t));
+  }
+  std::string error;
+  FailureOr<std::vector<reference::Tensor>> values =
+      reference::evaluateAll(func, tensors, error);
+  if (failed(values))
+    fail(error);
+  // The mask's sizes: the first argument's queries, the second's keys.
+  shape = {0, 0, 0, args[0].shape[2],
+           args.size() > 1 ? args[1].shape[2] : args[0].shape[2], 0};
+  std::vector<npy::Array> results;
+  for (const reference::Tensor &value : *values) {
+    npy::Array &result = results.emplace_back();
+    result.shape.assign(value.shape.begin(), value.shape.begin() + value.rank);
+    result.data.assign(value.data.begin(), value.data.end());
+  }
+  return results;
 }
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn function\n");
   if (repeat < 0 || repeat > 100000)
     fail("--repeat must be in [0, 100000]");
@@ -190,40 +386,6 @@ int main(int argc, char **argv) {
   if (target == "cuda" && useReference)
     fail("--reference runs on the CPU; leave out --target cuda");
 
-  // Inputs.
-  std::map<std::string, ::attn::npy::Array> arrays;
-  for (const std::string &spec : inputs) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos)
-      fail("--input must be name=file.npy, got '" + spec + "'");
-    std::string name = spec.substr(0, eq);
-    if (name != "q" && name != "k" && name != "v")
-      fail("unknown input '" + name + "' (expected q, k and v)");
-    if (arrays.count(name))
-      fail("input '" + name + "' given twice");
-    std::string error;
-    if (!::attn::npy::readFloat32(spec.substr(eq + 1), arrays[name], error))
-      fail(error);
-    if (arrays[name].shape.size() != 4)
-      fail("input '" + name + "' has rank " +
-           std::to_string(arrays[name].shape.size()) +
-           "; attn-run needs [B, H, N, D]");
-  }
-  for (const char *name : {"q", "k", "v"})
-    if (!arrays.count(name))
-      fail(std::string("missing --input ") + name + "=file.npy");
-  const auto &q = arrays["q"], &k = arrays["k"], &v = arrays["v"];
-  if (k.shape != v.shape)
-    fail("k and v shapes differ");
-  if (q.shape[0] != k.shape[0])
-    fail("q and k batch sizes differ (" + std::to_string(q.shape[0]) + " vs " +
-         std::to_string(k.shape[0]) + ")");
-  if (q.shape[3] != k.shape[3])
-    fail("q and k head dimensions differ (" + std::to_string(q.shape[3]) +
-         " vs " + std::to_string(k.shape[3]) + ")");
-  AttentionShape shape{q.shape[0], q.shape[1], k.shape[1],
-                       q.shape[2], k.shape[2], q.shape[3]};
-
   // The IR.
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -233,57 +395,27 @@ int main(int argc, char **argv) {
   if (!module)
     fail(parseError);
   auto func = module->lookupSymbol<func::FuncOp>(entry);
-  if (!func)
+  if (!func || func.isExternal())
     fail("no function @" + entry + " in '" + inputFile + "'");
+  for (Type type : func.getFunctionType().getInputs())
+    if (!isa<RankedTensorType>(type) ||
+        !isa<FloatType>(cast<RankedTensorType>(type).getElementType()))
+      fail("@" + entry + " takes an argument that is not a float tensor; "
+           "attn-run reads float32 .npy files");
+  if (outputs.size() != func.getNumResults())
+    fail("@" + entry + " returns " + std::to_string(func.getNumResults()) +
+         " results; give --output once per result (got " +
+         std::to_string(outputs.size()) + ")");
   MaskPatternAttrInterface pattern = patternOf(func);
+  std::vector<npy::Array> args = bindInputs(func);
 
-  ::attn::npy::Array result;
-  result.shape = q.shape;
-  if (useReference) {
-    auto toTensor = [](const ::attn::npy::Array &a) {
-      reference::Tensor t({a.shape[0], a.shape[1], a.shape[2], a.shape[3]});
-      t.data.assign(a.data.begin(), a.data.end());
-      return t;
-    };
-    std::string error;
-    FailureOr<reference::Tensor> out = reference::evaluate(
-        func, {toTensor(q), toTensor(k), toTensor(v)}, error);
-    if (failed(out))
-      fail(error);
-    result.shape.assign(out->shape.begin(), out->shape.end());
-    result.data.assign(out->data.begin(), out->data.end());
-  } else if (target == "cuda") {
-    result.data = runOnCuda(*module, shape, q, k, v);
-  } else {
-    AttnCPUPipelineOptions options;
-    options.tileQ = tileQ;
-    options.tileK = tileK;
-    options.cpu = cpu;
-    std::string error;
-    std::unique_ptr<JitKernel> kernel =
-        JitKernel::compile(*module, entry, options, error);
-    if (!kernel)
-      fail(error);
-    if (failed(kernel->checkShape(shape, error)))
-      fail(error);
-    ::attn::ThreadPool pool(threads);
-    result.data.assign(q.data.size(), 0.0f);
-    auto once = [&] {
-      kernel->run(q.data.data(), k.data.data(), v.data.data(),
-                  result.data.data(), shape, pool);
-    };
-    once(); // also the warm-up of --repeat
-    if (repeat > 0) {
-      RunTimes times = timeRuns(repeat, once);
-      llvm::errs() << llvm::format("attn-run: kernel median %.3f ms, min "
-                                   "%.3f ms over %d runs; compile %.1f ms\n",
-                                   times.medianMs, times.minMs, int(repeat),
-                                   kernel->compileMillis());
-    }
-  }
+  ::attn::CallShape shape{};
+  std::vector<npy::Array> results =
+      useReference       ? runReference(func, args, shape)
+      : target == "cuda" ? runOnCuda(*module, args, shape)
+                         : runOnCpu(*module, args, shape);
 
-  // The mask first: the output is the last file written, so a failure
-  // leaves no output behind.
+  // The mask first, then the outputs: a failure removes those written.
   std::string error;
   if (!dumpMask.empty()) {
     if (shape.nq * shape.nk > (int64_t(1) << 31))
@@ -294,10 +426,14 @@ int main(int argc, char **argv) {
       for (int64_t j = 0; j < shape.nk; ++j)
         bits[i * shape.nk + j] =
             pattern.contains(i + offset, j, shape.nq, shape.nk);
-    if (!::attn::npy::writeBool(dumpMask, {shape.nq, shape.nk}, bits, error))
+    if (!npy::writeBool(dumpMask, {shape.nq, shape.nk}, bits, error))
       fail(error);
   }
-  if (!::attn::npy::writeFloat32(output, result, error))
-    fail(error);
+  for (size_t r = 0; r < results.size(); ++r)
+    if (!npy::writeFloat32(outputs[r], results[r], error)) {
+      for (size_t w = 0; w < r; ++w)
+        llvm::sys::fs::remove(outputs[w]);
+      fail(error);
+    }
   return 0;
 }

@@ -272,7 +272,10 @@ int main(int argc, char **argv) {
         JitKernel::compile(*module, variant.name, options, error);
     if (!kernel)
       fail("@" + variant.name + " in '" + variant.file + "': " + error);
-    const KernelInfo &info = kernel->info();
+    KernelAttr info = kernel->info();
+    int64_t kernelTileQ = info.getTileQ(), kernelTileK = info.getTileK();
+    int64_t headDim = headDimOf(info);
+    MaskPatternAttrInterface pattern = info.getPattern();
 
     int64_t b = staticOr(func, 0, 0, batch);
     int64_t h = staticOr(func, 0, 1, heads);
@@ -281,12 +284,12 @@ int main(int argc, char **argv) {
     // The layout thumbnail at a small N (the static one if there is one).
     {
       int64_t n = fixedN > 0 ? fixedN : 512;
-      sweep::Layout layout{variant.name, n, info.tileQ, info.tileK, {}};
-      bool banded = hasBandedSchedule(info.pattern);
-      for (int64_t qb = 0; qb * info.tileQ < n; ++qb) {
-        std::string line((n + info.tileK - 1) / info.tileK, '.');
-        VisitedBlocks v = scheduleQueryBlock(info.pattern, banded, n, n,
-                                             info.tileQ, info.tileK, qb);
+      sweep::Layout layout{variant.name, n, kernelTileQ, kernelTileK, {}};
+      bool banded = hasBandedSchedule(pattern);
+      for (int64_t qb = 0; qb * kernelTileQ < n; ++qb) {
+        std::string line((n + kernelTileK - 1) / kernelTileK, '.');
+        VisitedBlocks v =
+            scheduleQueryBlock(pattern, banded, n, n, kernelTileQ, kernelTileK, qb);
         for (int64_t kb : v.partial)
           line[kb] = 'P';
         for (int64_t kb : v.full)
@@ -300,14 +303,14 @@ int main(int argc, char **argv) {
       progress.step(variant.name, n);
       if (fixedN > 0 && n != fixedN)
         continue;
-      AttentionShape shape{b, h, hkv, n, n, info.headDim};
+      AttentionShape shape{b, h, hkv, n, n, headDim};
       if (failed(kernel->checkShape(shape, error)))
         fail("@" + variant.name + ": " + error);
-      if (failed(info.pattern.verifyExtent(
+      if (failed(pattern.verifyExtent(
               [&] { return emitError(UnknownLoc::get(&ctx)); }, n, n)))
         continue;
-      int64_t qSize = b * h * n * info.headDim;
-      int64_t kvSize = b * hkv * n * info.headDim;
+      int64_t qSize = b * h * n * headDim;
+      int64_t kvSize = b * hkv * n * headDim;
       std::vector<float> q(qSize), k(kvSize), v(kvSize), out(qSize);
       std::uniform_real_distribution<float> dist(-1, 1);
       for (auto *buffer : {&q, &k, &v})
@@ -319,7 +322,7 @@ int main(int argc, char **argv) {
       row.relError = std::nullopt;
       if (n <= checkMax) {
         auto tensor = [&](const std::vector<float> &data, int64_t heads) {
-          reference::Tensor t({b, heads, n, info.headDim});
+          reference::Tensor t({b, heads, n, headDim});
           t.data.assign(data.begin(), data.end());
           return t;
         };
@@ -333,15 +336,15 @@ int main(int argc, char **argv) {
         kernel->run(q.data(), k.data(), v.data(), out.data(), shape, pool);
       });
 
-      AttentionSizes sizes{b, h, hkv, n, n, info.headDim, 4};
-      KernelConfig config{info.tileQ, info.tileK, pool.numThreads(),
+      AttentionSizes sizes{b, h, hkv, n, n, headDim, 4};
+      KernelConfig config{kernelTileQ, kernelTileK, pool.numThreads(),
                           ::attn::cacheBytesPerCore()};
-      Cost cost = costOfFused(info.pattern, sizes, config);
+      Cost cost = costOfFused(pattern, sizes, config);
       row.variant = variant.name;
       row.batch = b;
       row.heads = h;
       row.seqQ = row.seqK = n;
-      row.headDim = info.headDim;
+      row.headDim = headDim;
       row.pairsUseful = cost.pairsUseful;
       row.pairsExecuted = cost.pairsExecuted;
       row.gflopUseful = cost.flopsUseful / 1e9;
@@ -354,7 +357,7 @@ int main(int argc, char **argv) {
       row.gflopsAchieved = row.gflopUseful / (row.measuredMs / 1e3);
       row.rooflinePct = 100.0 * row.predictedMs / row.measuredMs;
       row.materializedPeakBytes =
-          costOfMaterialized(info.pattern, sizes, true).peakExtraBytes;
+          costOfMaterialized(pattern, sizes, true).peakExtraBytes;
       rows.push_back(row);
     }
   }

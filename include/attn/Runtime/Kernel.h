@@ -74,6 +74,12 @@ absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
 std::shared_ptr<const std::vector<int32_t>>
 scheduleTables(const KernelDescriptor &kernel, int64_t nq, int64_t nk);
 
+/// The runtime knows a kernel by its descriptor's address and keeps the
+/// tables it built for it. A program that frees a descriptor (a JIT) calls
+/// this first, so that a descriptor made later at the same address never
+/// finds them. No call of the kernel may be running.
+void releaseKernel(const KernelDescriptor &kernel);
+
 /// Sets the default pool's thread count (0: one per hardware thread). Takes
 /// effect for calls that start afterwards.
 void setDefaultThreadCount(int64_t threads);

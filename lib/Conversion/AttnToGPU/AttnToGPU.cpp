@@ -15,6 +15,7 @@
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/Transforms/KernelFunction.h"
 #include "attn/Dialect/Attn/Transforms/ScheduleFunction.h"
+#include "attn/Runtime/KernelSymbols.h"
 
 #include "mlir/IR/SymbolTable.h"
 
@@ -59,6 +60,7 @@ struct ConvertAttnToGPUPass
     spec.pattern = op.getEffectivePattern();
     spec.banded = schedule.isBanded();
     spec.element = op.getQ().getType().getElementType();
+    spec.hasLse = bool(op.getLse());
     int64_t elementBytes = spec.element.getIntOrFloatBitWidth() / 8;
     if (spec.element.isF16() || spec.element.isBF16()) {
       if (spec.tileQ % 16 != 0 || spec.tileQ > 128 || spec.tileK % 16 != 0 ||
@@ -148,12 +150,14 @@ struct ConvertAttnToGPUPass
   }
 
   gpu::GPUModuleOp kernelModule(ModuleOp module) {
-    if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>("attn_kernels"))
+    if (auto existing =
+            module.lookupSymbol<gpu::GPUModuleOp>(::attn::symbols::kGpuModule))
       return existing;
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(module.getContext()));
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    return gpu::GPUModuleOp::create(b, module.getLoc(), "attn_kernels");
+    return gpu::GPUModuleOp::create(b, module.getLoc(),
+                                    ::attn::symbols::kGpuModule);
   }
 
   LogicalResult convert(ModuleOp module, func::FuncOp func) {
@@ -165,16 +169,14 @@ struct ConvertAttnToGPUPass
     if (failed(maybeSpec))
       return failure();
     const GPUKernelSpec &spec = *maybeSpec;
-    ScheduleAttr schedule = op->getScheduleAttr();
     MLIRContext *ctx = &getContext();
     Location loc = func.getLoc();
     std::string name = func.getSymName().str();
 
-    std::string kind = spec.banded            ? "banded"
-                       : schedule.getTables() ? "static_tables"
-                                              : "tables";
     OpBuilder b(ctx);
-    if (kind == "tables") {
+    KernelAttr contract =
+        buildAttentionKernelAttr(func, *op, /*vectorWidth=*/0, spec.threads);
+    if (contract.getSchedule() == ScheduleKind::Tables) {
       // The tables of a run-time N, built on the host once per N.
       b.setInsertionPoint(func);
       buildScheduleFunction(b, loc, name + ".schedule", spec.pattern,
@@ -183,12 +185,6 @@ struct ConvertAttnToGPUPass
 
     gpu::GPUModuleOp gpuModule = kernelModule(module);
     b.setInsertionPointToEnd(gpuModule.getBody());
-    auto buffer = [&](Type element) {
-      return MemRefType::get({ShapedType::kDynamic}, element);
-    };
-    SmallVector<Type> inputs(4, buffer(spec.element));
-    inputs.push_back(buffer(b.getI32Type()));
-    inputs.append(5, b.getIndexType());
     auto workgroup = gpu::AddressSpaceAttr::get(
         ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
     auto sharedTile =
@@ -201,7 +197,8 @@ struct ConvertAttnToGPUPass
           gpu::AddressSpaceAttr::get(
               ctx, gpu::GPUDialect::getPrivateAddressSpace())));
     auto kernel = gpu::GPUFuncOp::create(
-        b, loc, "attn_kernel_" + name, b.getFunctionType(inputs, {}),
+        b, loc, ::attn::symbols::kernel(name),
+        b.getFunctionType(kernelParameterTypes(contract), {}),
         TypeRange{sharedTile, sharedTile}, privateBuffers);
     kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
     // Staging writes 16-byte vectors into the tiles.
@@ -210,21 +207,7 @@ struct ConvertAttnToGPUPass
           i, LLVM::LLVMDialect::getAlignAttrName(), b.getI64IntegerAttr(16));
     kernel.setKnownBlockSizeAttr(
         b.getDenseI32ArrayAttr({int32_t(spec.threads), 1, 1}));
-    kernel->setAttr("attn.signature", TypeAttr::get(func.getFunctionType()));
-    std::string element;
-    llvm::raw_string_ostream(element) << spec.element;
-    SmallVector<NamedAttribute> facts = {
-        b.getNamedAttr("name", b.getStringAttr(name)),
-        b.getNamedAttr("head_dim", b.getI64IntegerAttr(spec.headDim)),
-        b.getNamedAttr("tile_q", b.getI64IntegerAttr(spec.tileQ)),
-        b.getNamedAttr("tile_k", b.getI64IntegerAttr(spec.tileK)),
-        b.getNamedAttr("threads", b.getI64IntegerAttr(spec.threads)),
-        b.getNamedAttr("element", b.getStringAttr(element)),
-        b.getNamedAttr("schedule", b.getStringAttr(kind)),
-        b.getNamedAttr("pattern", spec.pattern)};
-    if (kind == "static_tables")
-      facts.push_back(b.getNamedAttr("static_tables", schedule.getTables()));
-    kernel->setAttr("attn.kernel", b.getDictionaryAttr(facts));
+    kernel->setAttr(KernelAttr::getAttrName(), contract);
 
     b.setInsertionPointToStart(&kernel.getBody().front());
     if (spec.element.isF32())

@@ -2,9 +2,12 @@
 
 #include "GPUKernelBuilder.h"
 
+#include "attn/Dialect/Attn/Transforms/KernelFunction.h"
 #include "attn/Dialect/Attn/Transforms/ScheduleLoops.h"
+#include "attn/Runtime/KernelAbi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -19,16 +22,19 @@ GPUKernelBuilder::GPUKernelBuilder(OpBuilder &builder, Location loc,
     : b(builder), loc(loc), spec(spec) {
   f32 = b.getF32Type();
   Block &entry = func.getBody().front();
-  q = entry.getArgument(0);
-  k = entry.getArgument(1);
-  v = entry.getArgument(2);
-  out = entry.getArgument(3);
-  tables = entry.getArgument(4);
-  batch = entry.getArgument(5);
-  heads = entry.getArgument(6);
-  kvHeads = entry.getArgument(7);
-  nq = entry.getArgument(8);
-  nk = entry.getArgument(9);
+  KernelParameters at{spec.hasLse ? 5u : 4u};
+  q = entry.getArgument(at.tensor(0));
+  k = entry.getArgument(at.tensor(1));
+  v = entry.getArgument(at.tensor(2));
+  out = entry.getArgument(at.tensor(3));
+  if (spec.hasLse)
+    lse = entry.getArgument(at.tensor(4));
+  tables = entry.getArgument(at.tables());
+  batch = entry.getArgument(at.size(::attn::kSizeBatch));
+  heads = entry.getArgument(at.size(::attn::kSizeHeads));
+  kvHeads = entry.getArgument(at.size(::attn::kSizeKvHeads));
+  nq = entry.getArgument(at.size(::attn::kSizeQueries));
+  nk = entry.getArgument(at.size(::attn::kSizeKeys));
   sharedKeys = func.getWorkgroupAttributions()[0];
   sharedValues = func.getWorkgroupAttributions()[1];
   if (!func.getPrivateAttributions().empty())
@@ -48,7 +54,8 @@ void GPUKernelBuilder::build() {
   Value h = arith::RemUIOp::create(b, loc, headRow, heads);
   Value hk = arith::DivUIOp::create(b, loc, h, group);
   Value headDim = idx(spec.headDim);
-  queryBase = mul(mul(add(mul(bIndex, heads), h), nq), headDim);
+  rowBase = mul(add(mul(bIndex, heads), h), nq);
+  queryBase = mul(rowBase, headDim);
   keyBase = mul(mul(add(mul(bIndex, kvHeads), hk), nk), headDim);
   firstRow = mul(queryBlock, idx(spec.tileQ));
   rows = arith::MinUIOp::create(b, loc, idx(spec.tileQ), sub(nq, firstRow));
@@ -84,6 +91,22 @@ Value GPUKernelBuilder::safeMax(Value max) {
 }
 Value GPUKernelBuilder::exp2(Value x) {
   return math::Exp2Op::create(b, loc, x);
+}
+
+Value GPUKernelBuilder::log2(Value x) {
+  return LLVM::CallIntrinsicOp::create(b, loc, f32,
+                                       b.getStringAttr("llvm.nvvm.lg2.approx.f"),
+                                       ValueRange{x})
+      .getResult(0);
+}
+
+Value GPUKernelBuilder::logSumExp(Value max, Value sum) {
+  Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum,
+                                      f32Constant(0.0));
+  Value value = arith::MulFOp::create(
+      b, loc, arith::AddFOp::create(b, loc, max, log2(sum)),
+      f32Constant(1.0 / kLog2E));
+  return arith::SelectOp::create(b, loc, empty, negInf(), value);
 }
 
 Value GPUKernelBuilder::keyRowOffset(Value key) {

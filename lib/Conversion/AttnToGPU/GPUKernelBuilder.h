@@ -29,6 +29,8 @@ struct GPUKernelSpec {
   int64_t threads;
   /// Elements between consecutive rows of the shared K and V tiles.
   int64_t sharedRowStride;
+  /// Whether the kernel also writes the row log-sum-exp.
+  bool hasLse;
 };
 
 /// log2(e): the kernels use exp2 on scores pre-multiplied by it.
@@ -63,6 +65,11 @@ protected:
   /// so far), so no NaN appears.
   Value safeMax(Value max);
   Value exp2(Value x);
+  /// log2 (PTX lg2.approx; MLIR's math.log2 would call libdevice).
+  Value log2(Value x);
+  /// The natural log-sum-exp of a row from its running max and sum in the
+  /// kernels' log2 domain: (max + log2 sum) / log2(e); -inf for a sum of 0.
+  Value logSumExp(Value max, Value sum);
 
   /// The offset of key row `key` (clamped to Nk - 1) of this work item's
   /// K or V, in elements.
@@ -89,11 +96,13 @@ protected:
   const GPUKernelSpec &spec;
   Type f32;
 
-  // Arguments and attributions.
-  Value q, k, v, out, tables, batch, heads, kvHeads, nq, nk;
+  // Arguments and attributions (lse only with spec.hasLse).
+  Value q, k, v, out, lse, tables, batch, heads, kvHeads, nq, nk;
   Value sharedKeys, sharedValues, privateScratch;
   // Per thread and per work item.
-  Value threadId, queryBlock, queryBase, keyBase, firstRow, rows, firstPosition;
+  /// rowBase: the index of this work item's first lse entry (query row 0).
+  Value threadId, queryBlock, rowBase, queryBase, keyBase, firstRow, rows,
+      firstPosition;
 };
 
 /// Emits the tensor-core body (f16 / bf16).

@@ -232,6 +232,16 @@ private:
       auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
+      if (lse) {
+        // The quad's 4 threads hold the same row max and sum: one stores.
+        Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            quadLane, idx(0));
+        auto store = scf::IfOp::create(b, loc, first, false);
+        OpBuilder::InsertionGuard storeGuard(b);
+        b.setInsertionPointToStart(store.thenBlock());
+        memref::StoreOp::create(b, loc, logSumExp(state[h], sum), lse,
+                                ValueRange{add(rowBase, row)});
+      }
       Value rowStart = add(queryBase, mul(row, idx(spec.headDim)));
       for (int64_t dn = 0; dn < spec.headDim / 8; ++dn) {
         Value x =

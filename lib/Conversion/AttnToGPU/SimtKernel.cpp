@@ -62,6 +62,9 @@ private:
     auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
+    if (lse)
+      memref::StoreOp::create(b, loc, logSumExp(final[0], sum), lse,
+                              ValueRange{add(rowBase, outRow)});
     Value outStart = add(queryBase, mul(outRow, idx(d)));
     for (int64_t c = 0; c < d; ++c)
       memref::StoreOp::create(

@@ -2,10 +2,12 @@
 
 #include "attn/Target/CPU/AotCompiler.h"
 
-#include "KernelFacts.h"
+#include "PackedEntry.h"
 
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Runtime/Kernel.h"
+#include "attn/Runtime/KernelSymbols.h"
+#include "attn/Target/Common/KernelContract.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -31,87 +33,27 @@ using namespace mlir::attn;
 namespace {
 
 /// Adds `attn_descriptor_<f>` and `attn_<f>_f32` for one kernel.
-void addEntryPoints(llvm::Module &m, const KernelInfo &info) {
+void addEntryPoints(llvm::Module &m, KernelAttr kernel) {
   llvm::LLVMContext &ctx = m.getContext();
-  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
-  llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
   llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
-  auto *shapeTy = llvm::ArrayType::get(llvm::ArrayType::get(i64, 4), 3);
-  // Mirrors attn::KernelDescriptor: every field 8 bytes wide.
-  auto *descriptorTy =
-      llvm::StructType::get(ctx, {ptr, i64, i64, i64, i64, shapeTy, ptr, ptr});
-
-  auto *nameInit = llvm::ConstantDataArray::getString(ctx, info.name);
-  auto *name = new llvm::GlobalVariable(
-      m, nameInit->getType(), /*isConstant=*/true,
-      llvm::GlobalValue::PrivateLinkage, nameInit, "attn.name." + info.name);
-  llvm::Function *kernel =
-      m.getFunction("_mlir_ciface_attn_kernel_" + info.name);
+  std::string name = kernel.getName().str();
   llvm::Constant *buildTables = llvm::ConstantPointerNull::get(ptr);
-  if (llvm::Function *schedule =
-          m.getFunction("_mlir_ciface_attn_schedule_" + info.name))
+  if (llvm::Function *schedule = m.getFunction(::attn::symbols::cInterface(
+          ::attn::symbols::scheduleFunction(name))))
     buildTables = schedule;
-  auto *init = llvm::ConstantStruct::get(
-      descriptorTy,
-      {name, llvm::ConstantInt::get(i64, info.headDim),
-       llvm::ConstantInt::get(i64, info.tileQ),
-       llvm::ConstantInt::get(i64, info.tileK),
-       llvm::ConstantInt::get(i64, scheduleKindOf(info.schedule)),
-       staticShapesConstant(ctx, info.signature), kernel, buildTables});
+  RecordConstant record(ctx, RecordConstant::Record::KernelDescriptor);
+  setCommonFields(record, m, kernel, name);
+  record.set("kernel", m.getFunction(::attn::symbols::packedEntry(name)))
+      .set("buildTables", buildTables);
   auto *descriptor = new llvm::GlobalVariable(
-      m, descriptorTy, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
-      init, "attn_descriptor_" + info.name);
-
-  // int attn_<f>_f32(q, k, v, out, B, H, Hkv, Nq, Nk, D)
-  std::vector<llvm::Type *> params = {ptr, ptr, ptr, ptr, i64,
-                                      i64, i64, i64, i64, i64};
-  auto *entryTy = llvm::FunctionType::get(i32, params, false);
-  llvm::FunctionCallee run = m.getOrInsertFunction(
-      "attn_run_kernel",
-      llvm::FunctionType::get(
-          i32, {ptr, ptr, ptr, ptr, ptr, i64, i64, i64, i64, i64, i64}, false));
-  auto *entry =
-      llvm::Function::Create(entryTy, llvm::GlobalValue::ExternalLinkage,
-                             "attn_" + info.name + "_f32", m);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
-  std::vector<llvm::Value *> args = {descriptor};
-  for (llvm::Argument &a : entry->args())
-    args.push_back(&a);
-  b.CreateRet(b.CreateCall(run, args));
+      m, RecordConstant::typeOf(ctx, RecordConstant::Record::KernelDescriptor),
+      /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage, record.get(),
+      ::attn::symbols::descriptor(name));
+  emitCEntry(m, kernel, ::attn::symbols::cEntry(name), descriptor,
+             ::attn::symbols::kRunKernel);
 }
 
 } // namespace
-
-int64_t mlir::attn::scheduleKindOf(StringRef schedule) {
-  return schedule == "banded"   ? ::attn::kScheduleBanded
-         : schedule == "tables" ? ::attn::kScheduleTables
-                                : ::attn::kScheduleStaticTables;
-}
-
-std::array<std::array<int64_t, 4>, 3>
-mlir::attn::staticShapesOf(FunctionType signature) {
-  std::array<std::array<int64_t, 4>, 3> shapes;
-  for (unsigned operand = 0; operand < 3; ++operand) {
-    auto type = cast<RankedTensorType>(signature.getInput(operand));
-    for (unsigned d = 0; d < 4; ++d)
-      shapes[operand][d] = type.isDynamicDim(d) ? -1 : type.getDimSize(d);
-  }
-  return shapes;
-}
-
-llvm::Constant *mlir::attn::staticShapesConstant(llvm::LLVMContext &ctx,
-                                                 FunctionType signature) {
-  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
-  auto *rowTy = llvm::ArrayType::get(i64, 4);
-  std::vector<llvm::Constant *> rows;
-  for (const auto &shape : staticShapesOf(signature)) {
-    std::vector<llvm::Constant *> dims;
-    for (int64_t size : shape)
-      dims.push_back(llvm::ConstantInt::get(i64, size, /*IsSigned=*/true));
-    rows.push_back(llvm::ConstantArray::get(rowTy, dims));
-  }
-  return llvm::ConstantArray::get(llvm::ArrayType::get(rowTy, 3), rows);
-}
 
 std::unique_ptr<AotResult>
 mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
@@ -132,19 +74,19 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
   if (failed(runCollectingError(kernelPasses, module, error)))
     return nullptr;
 
-  // Kernels carry `attn.kernel`; the only other functions are their
+  // Kernels carry #attn.kernel; the only other functions are their
   // schedule functions `@<f>.schedule`.
   SmallVector<func::FuncOp> kernels;
   for (auto func : module.getOps<func::FuncOp>()) {
     StringRef base = func.getSymName();
-    if (func->hasAttr("attn.kernel")) {
+    if (getKernelContract(func)) {
       kernels.push_back(func);
       continue;
     }
     auto owner = base.consume_back(".schedule")
                      ? module.lookupSymbol<func::FuncOp>(base)
                      : nullptr;
-    if (!owner || !owner->hasAttr("attn.kernel")) {
+    if (!owner || !getKernelContract(owner)) {
       error = ("@" + func.getSymName() +
                " is not an attention kernel (one attn.attention on its three "
                "arguments)")
@@ -154,21 +96,28 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
   }
   auto result = std::make_unique<AotResult>();
   for (func::FuncOp func : kernels) {
-    KernelInfo info = *readKernelInfo(func);
-    if (info.schedule == "tables") {
+    KernelAttr kernel = getKernelContract(func);
+    std::string name = kernel.getName().str();
+    if (kernel.getSchedule() == ScheduleKind::Tables) {
       // The generated schedule function builds the tables at run time.
-      auto schedule =
-          module.lookupSymbol<func::FuncOp>(info.name + ".schedule");
-      SymbolTable::setSymbolName(schedule, "attn_schedule_" + info.name);
+      auto schedule = module.lookupSymbol<func::FuncOp>(name + ".schedule");
+      SymbolTable::setSymbolName(schedule,
+                                 ::attn::symbols::scheduleFunction(name));
     }
-    SymbolTable::setSymbolName(func, "attn_kernel_" + info.name);
-    result->kernels.push_back(info);
+    SymbolTable::setSymbolName(func, ::attn::symbols::kernel(name));
+    result->kernels.push_back(kernel);
   }
 
   PassManager lowering(module.getContext());
   buildAttnCPULoweringPasses(lowering);
   if (failed(runCollectingError(lowering, module, error)))
     return nullptr;
+  for (KernelAttr kernel : result->kernels) {
+    std::string name = kernel.getName().str();
+    if (failed(addPackedEntry(module, ::attn::symbols::kernel(name),
+                              ::attn::symbols::packedEntry(name), error)))
+      return nullptr;
+  }
   {
     llvm::raw_string_ostream os(result->loweredMlir);
     module.print(os);
@@ -177,8 +126,8 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
   if (failed(translateForHost(module, cpu, *result, error)))
     return nullptr;
   llvm::Module &m = *result->llvmModule;
-  for (const KernelInfo &info : result->kernels)
-    addEntryPoints(m, info);
+  for (KernelAttr kernel : result->kernels)
+    addEntryPoints(m, kernel);
   if (failed(optimizeHostModule(*result, error)))
     return nullptr;
   return result;

@@ -2,9 +2,10 @@
 
 #include "attn/Target/CPU/JitKernel.h"
 
-#include "KernelFacts.h"
+#include "PackedEntry.h"
 
 #include "attn/Analysis/BlockSchedule.h"
+#include "attn/Runtime/KernelSymbols.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Target/CPU/AotCompiler.h"
 
@@ -21,7 +22,7 @@
 using namespace mlir;
 using namespace mlir::attn;
 
-JitKernel::~JitKernel() = default;
+JitKernel::~JitKernel() { ::attn::releaseKernel(descriptor); }
 
 std::unique_ptr<JitKernel>
 JitKernel::compile(ModuleOp module, StringRef name,
@@ -53,17 +54,19 @@ JitKernel::compile(ModuleOp module, StringRef name,
 
   std::unique_ptr<JitKernel> kernel(new JitKernel());
   func = module.lookupSymbol<func::FuncOp>(name);
-  std::optional<KernelInfo> facts = readKernelInfo(func);
-  if (!facts) {
+  KernelAttr contract = getKernelContract(func);
+  if (!contract) {
     error = ("@" + name + " did not become a kernel").str();
     return nullptr;
   }
-  KernelInfo &info = kernel->kernelInfo;
-  info = *facts;
+  kernel->contract = contract;
 
   PassManager lowering(module.getContext());
   buildAttnCPULoweringPasses(lowering);
   if (failed(runCollectingError(lowering, module, error)))
+    return nullptr;
+  std::string entryName = ::attn::symbols::packedEntry(name.str());
+  if (failed(addPackedEntry(module, name, entryName, error)))
     return nullptr;
 
   llvm::InitializeNativeTarget();
@@ -80,20 +83,21 @@ JitKernel::compile(ModuleOp module, StringRef name,
     return nullptr;
   }
   kernel->engine = std::move(*engine);
-  auto entry = kernel->engine->lookup(("_mlir_ciface_" + name).str());
+  auto entry = kernel->engine->lookup(entryName);
   if (!entry) {
     error = "JIT lookup failed: " + llvm::toString(entry.takeError());
     return nullptr;
   }
   // The runtime's view of the kernel: the same one attn-compile emits.
-  kernel->name = info.name;
+  kernel->name = name.str();
+  kernel->tensors = std::make_unique<KernelTensorRecords>(contract);
   ::attn::KernelDescriptor &d = kernel->descriptor;
-  describeKernel(d, kernel->name.c_str(), info);
+  fillCommonFields(d, contract, kernel->name.c_str(), *kernel->tensors);
   d.kernel = reinterpret_cast<::attn::KernelEntry>(*entry);
   d.buildTables = nullptr;
-  if (info.schedule == "tables") {
-    auto schedule =
-        kernel->engine->lookup(("_mlir_ciface_" + name + ".schedule").str());
+  if (contract.getSchedule() == ScheduleKind::Tables) {
+    auto schedule = kernel->engine->lookup(
+        ::attn::symbols::cInterface(name.str() + ".schedule"));
     if (!schedule) {
       error = "JIT lookup failed: " + llvm::toString(schedule.takeError());
       return nullptr;
@@ -122,8 +126,9 @@ const std::vector<int32_t> &JitKernel::tablesFor(int64_t nq, int64_t nk) {
   auto it = tableCache.find(key);
   if (it == tableCache.end())
     it = tableCache
-             .emplace(key, buildBlockTables(kernelInfo.pattern, nq, nk,
-                                            kernelInfo.tileQ, kernelInfo.tileK))
+             .emplace(key, buildBlockTables(contract.getPattern(), nq, nk,
+                                            contract.getTileQ(),
+                                            contract.getTileK()))
              .first;
   return it->second;
 }
@@ -137,7 +142,7 @@ void JitKernel::runWithGeneratedSchedule(const float *q, const float *k,
   (void)status; // the shape passed checkShape
 }
 
-void JitKernel::run(const float *q, const float *k, const float *v, float *out,
+void JitKernel::run(ArrayRef<const void *> arguments, ArrayRef<void *> results,
                     const AttentionShape &shape, ::attn::ThreadPool &pool) {
   const std::vector<int32_t> *tables = nullptr;
   if (::attn::numWorkItems(descriptor, shape) == 0)
@@ -145,7 +150,13 @@ void JitKernel::run(const float *q, const float *k, const float *v, float *out,
   if (descriptor.schedule == ::attn::kScheduleTables)
     tables = &tablesFor(shape.nq, shape.nk);
   absl::Status status = ::attn::runKernel(
-      descriptor, q, k, v, out, shape, &pool, tables ? tables->data() : nullptr,
-      tables ? int64_t(tables->size()) : 0);
+      descriptor, {arguments.data(), arguments.size()},
+      {results.data(), results.size()}, shape, &pool,
+      tables ? tables->data() : nullptr, tables ? int64_t(tables->size()) : 0);
   (void)status; // run()'s contract: the shape passed checkShape
+}
+
+void JitKernel::run(const float *q, const float *k, const float *v, float *out,
+                    const AttentionShape &shape, ::attn::ThreadPool &pool) {
+  run({q, k, v}, {out}, shape, pool);
 }

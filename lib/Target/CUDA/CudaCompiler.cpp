@@ -3,6 +3,7 @@
 #include "attn/Target/CUDA/CudaCompiler.h"
 
 #include "attn/Runtime/CudaKernel.h"
+#include "attn/Runtime/KernelSymbols.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -23,12 +24,6 @@
 using namespace mlir;
 using namespace mlir::attn;
 
-int64_t mlir::attn::elementKindOf(StringRef element) {
-  return element == "bf16"  ? ::attn::kElementBF16
-         : element == "f16" ? ::attn::kElementF16
-                            : ::attn::kElementF32;
-}
-
 std::string mlir::attn::findPtxas() {
   auto executable = [](const std::string &path) {
     return !path.empty() && llvm::sys::fs::can_execute(path);
@@ -48,33 +43,6 @@ std::string mlir::attn::findPtxas() {
 }
 
 namespace {
-
-std::optional<CudaKernelInfo> readCudaKernelInfo(gpu::GPUFuncOp kernel) {
-  auto facts = kernel->getAttrOfType<DictionaryAttr>("attn.kernel");
-  auto signature = kernel->getAttrOfType<TypeAttr>("attn.signature");
-  if (!facts || !signature)
-    return std::nullopt;
-  CudaKernelInfo info;
-  info.signature = cast<FunctionType>(signature.getValue());
-  auto integer = [&](StringRef key) {
-    return cast<IntegerAttr>(facts.get(key)).getInt();
-  };
-  auto string = [&](StringRef key) {
-    return cast<StringAttr>(facts.get(key)).str();
-  };
-  info.name = string("name");
-  info.headDim = integer("head_dim");
-  info.tileQ = integer("tile_q");
-  info.tileK = integer("tile_k");
-  info.threads = integer("threads");
-  info.element = string("element");
-  info.schedule = string("schedule");
-  info.pattern = cast<MaskPatternAttrInterface>(facts.get("pattern"));
-  if (auto tables = facts.getAs<DenseI32ArrayAttr>("static_tables"))
-    info.staticTables.assign(tables.asArrayRef().begin(),
-                             tables.asArrayRef().end());
-  return info;
-}
 
 /// Runs ptxas on `image.ptx`, filling `image.cubin` and `image.ptxasReport`.
 LogicalResult assemble(StringRef ptxas, CudaImageCode &image,
@@ -138,109 +106,82 @@ class HostLibraryBuilder {
 public:
   HostLibraryBuilder(llvm::Module &m, const CudaCompileResult &result)
       : m(m), ctx(m.getContext()), result(result) {
-    i64 = llvm::Type::getInt64Ty(ctx);
-    i32 = llvm::Type::getInt32Ty(ctx);
     ptr = llvm::PointerType::getUnqual(ctx);
   }
 
   void build() {
     llvm::GlobalVariable *images = emitImages();
-    for (const CudaKernelInfo &info : result.kernels)
-      emitKernel(info, images);
+    for (KernelAttr kernel : result.kernels)
+      emitKernel(kernel, images);
   }
 
 private:
-  llvm::Constant *bytes(StringRef data, const Twine &name, bool terminate) {
-    auto *init = llvm::ConstantDataArray::getString(ctx, data, terminate);
-    auto *global =
-        new llvm::GlobalVariable(m, init->getType(), true,
-                                 llvm::GlobalValue::PrivateLinkage, init, name);
-    global->setAlignment(llvm::Align(16));
-    return global;
-  }
-  llvm::Constant *int64(int64_t value) {
-    return llvm::ConstantInt::get(i64, value, /*IsSigned=*/true);
+  llvm::Constant *image(StringRef chip, const Twine &archName, bool isPtx,
+                        StringRef data, const Twine &dataName) {
+    RecordConstant record(ctx, RecordConstant::Record::CudaImage);
+    record.set("arch", emitBytes(m, chip, archName, true))
+        .set("isPtx", int64_t(isPtx))
+        .set("data", emitBytes(m, data, dataName, /*terminate=*/isPtx))
+        .set("size", int64_t(data.size()));
+    return record.get();
   }
 
   /// Cubins of every chip (when assembled) and the PTX of the first chip:
   /// the driver compiles it for newer GPUs.
   llvm::GlobalVariable *emitImages() {
-    auto *imageTy = llvm::StructType::get(ctx, {ptr, i64, ptr, i64});
     std::vector<llvm::Constant *> entries;
-    for (const CudaImageCode &image : result.images) {
-      if (image.cubin.empty())
-        continue;
-      entries.push_back(llvm::ConstantStruct::get(
-          imageTy,
-          {bytes(image.chip, "attn.arch." + image.chip, true), int64(0),
-           bytes(image.cubin, "attn.cubin." + image.chip, false),
-           int64(image.cubin.size())}));
-    }
+    for (const CudaImageCode &code : result.images)
+      if (!code.cubin.empty())
+        entries.push_back(image(code.chip, "attn.arch." + code.chip, false,
+                                code.cubin, "attn.cubin." + code.chip));
     const CudaImageCode &portable = result.images.front();
-    entries.push_back(llvm::ConstantStruct::get(
-        imageTy,
-        {bytes(portable.chip, "attn.ptxarch", true), int64(1),
-         bytes(portable.ptx, "attn.ptx", true), int64(portable.ptx.size())}));
+    entries.push_back(image(portable.chip, "attn.ptxarch", true, portable.ptx,
+                            "attn.ptx"));
     numImages = entries.size();
-    auto *arrayTy = llvm::ArrayType::get(imageTy, entries.size());
+    auto *arrayTy = llvm::ArrayType::get(
+        RecordConstant::typeOf(ctx, RecordConstant::Record::CudaImage),
+        entries.size());
     return new llvm::GlobalVariable(
         m, arrayTy, true, llvm::GlobalValue::PrivateLinkage,
         llvm::ConstantArray::get(arrayTy, entries), "attn.images");
   }
 
-  void emitKernel(const CudaKernelInfo &info, llvm::GlobalVariable *images) {
-    auto *shapeTy = llvm::ArrayType::get(llvm::ArrayType::get(i64, 4), 3);
-    // Mirrors attn::CudaKernelDescriptor: every field 8 bytes wide.
-    auto *descriptorTy =
-        llvm::StructType::get(ctx, {ptr, i64, i64, i64, i64, shapeTy, i64, i64,
-                                    i64, ptr, ptr, i64, ptr});
+  void emitKernel(KernelAttr kernel, llvm::GlobalVariable *images) {
+    std::string name = kernel.getName().str();
     llvm::Constant *tables = llvm::ConstantPointerNull::get(ptr);
-    if (!info.staticTables.empty()) {
+    int64_t tableSize = 0;
+    if (DenseI32ArrayAttr staticTables = kernel.getStaticTables()) {
       auto *init =
-          llvm::ConstantDataArray::get(ctx, ArrayRef(info.staticTables));
+          llvm::ConstantDataArray::get(ctx, staticTables.asArrayRef());
       tables = new llvm::GlobalVariable(m, init->getType(), true,
                                         llvm::GlobalValue::PrivateLinkage, init,
-                                        "attn.tables." + info.name);
+                                        "attn.tables." + name);
+      tableSize = staticTables.size();
     }
     llvm::Constant *buildTables = llvm::ConstantPointerNull::get(ptr);
-    if (llvm::Function *function =
-            m.getFunction("_mlir_ciface_attn_schedule_" + info.name))
+    if (llvm::Function *function = m.getFunction(::attn::symbols::cInterface(
+            ::attn::symbols::scheduleFunction(name))))
       buildTables = function;
-    auto *init = llvm::ConstantStruct::get(
-        descriptorTy,
-        {bytes("attn_kernel_" + info.name, "attn.kernel." + info.name, true),
-         int64(info.headDim), int64(info.tileQ), int64(info.tileK),
-         int64(scheduleKindOf(info.schedule)),
-         staticShapesConstant(ctx, info.signature),
-         int64(elementKindOf(info.element)), int64(info.threads),
-         int64(numImages), images, tables, int64(info.staticTables.size()),
-         buildTables});
+    RecordConstant record(ctx, RecordConstant::Record::CudaKernel);
+    // The descriptor's name is the kernel function's inside the images.
+    setCommonFields(record, m, kernel, ::attn::symbols::kernel(name));
+    record.set("threadsPerBlock", kernel.getThreads())
+        .set("numImages", numImages)
+        .set("images", images)
+        .set("staticTables", tables)
+        .set("staticTableSize", tableSize)
+        .set("buildTables", buildTables);
     auto *descriptor = new llvm::GlobalVariable(
-        m, descriptorTy, true, llvm::GlobalValue::ExternalLinkage, init,
-        "attn_cuda_descriptor_" + info.name);
-
-    // int attn_<f>_cuda(q, k, v, out, B, H, Hkv, Nq, Nk, D, stream)
-    auto *entryTy = llvm::FunctionType::get(
-        i32, {ptr, ptr, ptr, ptr, i64, i64, i64, i64, i64, i64, ptr}, false);
-    llvm::FunctionCallee run = m.getOrInsertFunction(
-        "attn_run_cuda_kernel",
-        llvm::FunctionType::get(
-            i32, {ptr, ptr, ptr, ptr, ptr, i64, i64, i64, i64, i64, i64, ptr},
-            false));
-    auto *entry =
-        llvm::Function::Create(entryTy, llvm::GlobalValue::ExternalLinkage,
-                               "attn_" + info.name + "_cuda", m);
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
-    std::vector<llvm::Value *> args = {descriptor};
-    for (llvm::Argument &a : entry->args())
-      args.push_back(&a);
-    b.CreateRet(b.CreateCall(run, args));
+        m, RecordConstant::typeOf(ctx, RecordConstant::Record::CudaKernel),
+        true, llvm::GlobalValue::ExternalLinkage, record.get(),
+        ::attn::symbols::cudaDescriptor(name));
+    emitCEntry(m, kernel, ::attn::symbols::cudaCEntry(name), descriptor,
+               ::attn::symbols::kRunCudaKernel, {ptr});
   }
 
   llvm::Module &m;
   llvm::LLVMContext &ctx;
   const CudaCompileResult &result;
-  llvm::Type *i64, *i32;
   llvm::PointerType *ptr;
   int64_t numImages = 0;
 };
@@ -264,7 +205,8 @@ std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
   auto result = std::make_unique<CudaCompileResult>();
   // What is left: the kernels in gpu.module @attn_kernels and the host
   // schedule functions `@<f>.schedule` of their kernels.
-  auto gpuModule = module.lookupSymbol<gpu::GPUModuleOp>("attn_kernels");
+  auto gpuModule =
+      module.lookupSymbol<gpu::GPUModuleOp>(::attn::symbols::kGpuModule);
   auto notAKernel = [&](StringRef name) {
     error = ("@" + name +
              " is not an attention kernel (one attn.attention on its three "
@@ -275,19 +217,20 @@ std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
   for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
     StringRef name = func.getSymName();
     if (!name.consume_back(".schedule") || !gpuModule ||
-        !gpuModule.lookupSymbol(("attn_kernel_" + name).str()))
+        !gpuModule.lookupSymbol(::attn::symbols::kernel(name.str())))
       return notAKernel(func.getSymName());
-    SymbolTable::setSymbolName(func, ("attn_schedule_" + name).str());
+    SymbolTable::setSymbolName(func,
+                               ::attn::symbols::scheduleFunction(name.str()));
   }
   if (!gpuModule) {
     error = "the file has no attention function";
     return nullptr;
   }
   for (auto kernel : gpuModule.getOps<gpu::GPUFuncOp>()) {
-    std::optional<CudaKernelInfo> info = readCudaKernelInfo(kernel);
-    if (!info)
+    KernelAttr contract = getKernelContract(kernel);
+    if (!contract)
       return notAKernel(kernel.getName());
-    result->kernels.push_back(std::move(*info));
+    result->kernels.push_back(contract);
   }
 
   PassManager lowering(module.getContext());
@@ -306,7 +249,7 @@ std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
   buildAttnCUDABinaryPasses(serialize, isa);
   if (failed(runCollectingError(serialize, module, error)))
     return nullptr;
-  auto binary = module.lookupSymbol<gpu::BinaryOp>("attn_kernels");
+  auto binary = module.lookupSymbol<gpu::BinaryOp>(::attn::symbols::kGpuModule);
   for (Attribute attr : binary.getObjects()) {
     auto object = cast<gpu::ObjectAttr>(attr);
     CudaImageCode image;
@@ -381,10 +324,11 @@ mlir::attn::kernelFactsOf(ModuleOp module,
       compileForCUDA(module, options, ptxas, "", error);
   if (!result)
     return failure();
-  const CudaKernelInfo &kernel = result->kernels.front();
-  FailureOr<GpuKernelFacts> facts = parsePtxasReport(
-      result->images.front().ptxasReport, "attn_kernel_" + kernel.name, error);
+  KernelAttr kernel = result->kernels.front();
+  FailureOr<GpuKernelFacts> facts =
+      parsePtxasReport(result->images.front().ptxasReport,
+                       ::attn::symbols::kernel(kernel.getName().str()), error);
   if (succeeded(facts))
-    facts->threadsPerBlock = kernel.threads;
+    facts->threadsPerBlock = kernel.getThreads();
   return facts;
 }

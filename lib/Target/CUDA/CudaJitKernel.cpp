@@ -2,6 +2,8 @@
 
 #include "attn/Target/CUDA/CudaJitKernel.h"
 
+#include "attn/Runtime/KernelSymbols.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -33,7 +35,7 @@ CudaJitKernel::compile(ModuleOp module, StringRef name,
     return nullptr;
 
   std::unique_ptr<CudaJitKernel> kernel(new CudaJitKernel());
-  kernel->kernelInfo = result->kernels.front();
+  kernel->contract = result->kernels.front();
   kernel->code = std::move(result->images);
   // Cubins first (the runtime takes the device's), then every PTX.
   for (const CudaImageCode &image : kernel->code)
@@ -44,18 +46,24 @@ CudaJitKernel::compile(ModuleOp module, StringRef name,
     kernel->images.push_back(
         {image.chip.c_str(), 1, image.ptx.c_str(), int64_t(image.ptx.size())});
 
-  const CudaKernelInfo &info = kernel->kernelInfo;
-  kernel->functionName = "attn_kernel_" + info.name;
+  KernelAttr contract = kernel->contract;
+  std::string source = contract.getName().str();
+  kernel->functionName = ::attn::symbols::kernel(source);
+  kernel->tensors = std::make_unique<KernelTensorRecords>(contract);
   ::attn::CudaKernelDescriptor &d = kernel->descriptor;
-  describeKernel(d, kernel->functionName.c_str(), info);
-  d.elementKind = elementKindOf(info.element);
-  d.threadsPerBlock = info.threads;
+  fillCommonFields(d, contract, kernel->functionName.c_str(),
+                   *kernel->tensors);
+  d.threadsPerBlock = contract.getThreads();
   d.numImages = kernel->images.size();
   d.images = kernel->images.data();
-  d.staticTables = info.staticTables.data();
-  d.staticTableSize = info.staticTables.size();
+  d.staticTables = nullptr;
+  d.staticTableSize = 0;
+  if (DenseI32ArrayAttr tables = contract.getStaticTables()) {
+    d.staticTables = tables.asArrayRef().data();
+    d.staticTableSize = tables.size();
+  }
   d.buildTables = nullptr;
-  if (info.schedule == "tables") {
+  if (contract.getSchedule() == ScheduleKind::Tables) {
     // `module` now holds the host side, in the LLVM dialect.
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -67,8 +75,8 @@ CudaJitKernel::compile(ModuleOp module, StringRef name,
       return nullptr;
     }
     kernel->host = std::move(*engine);
-    auto schedule =
-        kernel->host->lookup("_mlir_ciface_attn_schedule_" + info.name);
+    auto schedule = kernel->host->lookup(
+        ::attn::symbols::cInterface(::attn::symbols::scheduleFunction(source)));
     if (!schedule) {
       error = "JIT lookup failed: " + llvm::toString(schedule.takeError());
       return nullptr;
@@ -88,8 +96,18 @@ bool CudaJitKernel::hasCubins() const {
       code, [](const CudaImageCode &image) { return !image.cubin.empty(); });
 }
 
+absl::Status CudaJitKernel::launch(ArrayRef<const void *> arguments,
+                                   ArrayRef<void *> results,
+                                   const ::attn::CallShape &shape,
+                                   void *stream) {
+  return ::attn::launchCudaKernel(descriptor,
+                                  {arguments.data(), arguments.size()},
+                                  {results.data(), results.size()}, shape,
+                                  stream);
+}
+
 absl::Status CudaJitKernel::launch(const void *q, const void *k, const void *v,
                                    void *out, const ::attn::CallShape &shape,
                                    void *stream) {
-  return ::attn::launchCudaKernel(descriptor, q, k, v, out, shape, stream);
+  return launch({q, k, v}, {out}, shape, stream);
 }

@@ -2,8 +2,14 @@
 
 #include "attn/Target/Header/KernelHeader.h"
 
+#include "attn/Runtime/KernelSymbols.h"
+#include "attn/Target/Common/KernelContract.h"
+
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/InterleavedRange.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <functional>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -34,45 +40,128 @@ void closeHeader(llvm::raw_ostream &os, StringRef guard) {
 
 } // namespace
 
-std::string mlir::attn::emitKernelHeader(const std::vector<KernelInfo> &kernels,
+namespace {
+
+/// How one target spells a kernel's parameters in the header.
+struct HeaderStyle {
+  /// The C type of an argument (const) or a result buffer.
+  std::function<std::string(KernelTensorAttr, bool isResult)> cPointer;
+  StringRef view, mutableView; ///< the C++ view types
+  StringRef cEntrySuffix;      ///< C parameters after the sizes
+  StringRef cppTrailing;       ///< C++ parameters after the views
+  StringRef descriptorType;
+  std::function<std::string(StringRef)> cEntry, descriptor;
+  StringRef run, trailingName; ///< attn::runKernel, the last argument
+  bool namesElementType;       ///< "@f (bf16): ..." in the C section
+};
+
+/// "const float *q, const float *k, ..., float *out" for the C entry.
+std::string cParameters(KernelAttr kernel, const HeaderStyle &style) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  bool first = true;
+  for (auto [list, isResult] :
+       {std::pair(kernel.getArguments(), false),
+        std::pair(kernel.getResults(), true)})
+    for (Attribute attr : list) {
+      auto tensor = cast<KernelTensorAttr>(attr);
+      os << (first ? "" : ", ") << style.cPointer(tensor, isResult)
+         << tensor.getName();
+      first = false;
+    }
+  return text;
+}
+
+void emitKernels(llvm::raw_ostream &os, const std::vector<KernelAttr> &kernels,
+                 const HeaderStyle &style) {
+  os << "extern \"C\" {\n";
+  for (KernelAttr k : kernels) {
+    std::string name = k.getName().str();
+    os << "/// @" << name;
+    if (style.namesElementType)
+      os << " (" << typeName(computeTypeOf(k)) << ")";
+    os << ": returns 0 on success, else non-zero with attn_last_error().\n";
+    os << "int " << style.cEntry(name) << "(" << cParameters(k, style)
+       << ",\n    int64_t B, int64_t H, int64_t Hkv, int64_t Nq, int64_t Nk, "
+          "int64_t D"
+       << style.cEntrySuffix << ");\n";
+    os << "extern const attn::" << style.descriptorType << " "
+       << style.descriptor(name) << ";\n";
+  }
+  os << "}\n\nnamespace attn::kernels {\n";
+  for (KernelAttr k : kernels) {
+    std::string name = k.getName().str();
+    os << "\n/// @" << name << ": pattern " << k.getPattern() << ", head dim "
+       << headDimOf(k) << ", " << typeName(computeTypeOf(k)) << ";\n";
+    for (KernelTensorAttr tensor : k.getTensors())
+      os << "/// " << tensor.getName() << ": " << tensor.getType() << " ["
+         << llvm::interleaved(llvm::map_range(
+                tensor.getSizes(),
+                [](KernelSize size) { return stringifyKernelSize(size); }))
+         << "]\n";
+    os << "inline absl::Status " << name << "(";
+    SmallVector<std::string> names[2];
+    for (KernelTensorAttr tensor : k.getTensors()) {
+      bool isResult = names[0].size() == k.getArguments().size();
+      os << (names[0].empty() && names[1].empty() ? "" : ",\n    ")
+         << "const attn::" << (isResult ? style.mutableView : style.view)
+         << " &" << tensor.getName();
+      names[isResult].push_back(tensor.getName().str());
+    }
+    os << ",\n    " << style.cppTrailing << ") {\n";
+    os << "  const attn::" << style.view << " arguments[] = {"
+       << llvm::join(names[0], ", ") << "};\n";
+    os << "  const attn::" << style.mutableView << " results[] = {"
+       << llvm::join(names[1], ", ") << "};\n";
+    os << "  return attn::" << style.run << "(" << style.descriptor(name)
+       << ", arguments, results, " << style.trailingName << ");\n}\n";
+  }
+}
+
+/// float / int32_t / void by element type; const for arguments.
+std::string cpuPointer(KernelTensorAttr tensor, bool isResult) {
+  Type element = tensor.getType().getElementType();
+  std::string base = element.isInteger(32) ? "int32_t" : "float";
+  return (isResult ? "" : "const ") + base + " *";
+}
+
+std::string devicePointer(KernelTensorAttr, bool isResult) {
+  return isResult ? "void *" : "const void *";
+}
+
+} // namespace
+
+std::string mlir::attn::emitKernelHeader(const std::vector<KernelAttr> &kernels,
                                          StringRef libraryName,
                                          StringRef sourceName) {
   std::string text;
   llvm::raw_string_ostream os(text);
   std::string guard = openHeader(
       os, libraryName, sourceName,
-      "Every function\n// takes contiguous row-major [B, H, N, D] f32 "
-      "tensors: q [B, H, Nq, D],\n// k and v [B, Hkv, Nk, D] (H a multiple "
-      "of Hkv), out [B, H, Nq, D].",
+      "Every function\n// takes contiguous row-major tensors, as the "
+      "comment above its C++ API\n// lists them, and the sizes B, H, Hkv, "
+      "Nq, Nk, D (H a multiple of Hkv).",
       "attn/Runtime/Kernel.h");
-  os << "extern \"C\" {\n";
-  for (const KernelInfo &k : kernels) {
-    os << "/// @" << k.name << ": returns 0 on success, else non-zero with "
-       << "attn_last_error().\n";
-    os << "int attn_" << k.name
-       << "_f32(const float *q, const float *k, const float *v, float *out,\n"
-          "    int64_t B, int64_t H, int64_t Hkv, int64_t Nq, int64_t Nk, "
-          "int64_t D);\n";
-    os << "extern const attn::KernelDescriptor attn_descriptor_" << k.name
-       << ";\n";
-  }
-  os << "}\n\nnamespace attn::kernels {\n";
-  for (const KernelInfo &k : kernels) {
-    os << "\n/// @" << k.name << ": pattern " << k.pattern << ", head dim "
-       << k.headDim << ";\n/// signature " << k.signature << ".\n";
-    os << "inline absl::Status " << k.name
-       << "(const attn::TensorView &q, const attn::TensorView &k,\n"
-          "    const attn::TensorView &v, const attn::MutableTensorView &out,\n"
-          "    attn::ThreadPool *pool = nullptr) {\n"
-          "  return attn::runKernel(attn_descriptor_"
-       << k.name << ", q, k, v, out, pool);\n}\n";
-  }
+  HeaderStyle style{cpuPointer,
+                    "TensorView",
+                    "MutableTensorView",
+                    "",
+                    "attn::ThreadPool *pool = nullptr",
+                    "KernelDescriptor",
+                    [](StringRef f) { return ::attn::symbols::cEntry(f.str()); },
+                    [](StringRef f) {
+                      return ::attn::symbols::descriptor(f.str());
+                    },
+                    "runKernel",
+                    "pool",
+                    /*namesElementType=*/false};
+  emitKernels(os, kernels, style);
   closeHeader(os, guard);
   return text;
 }
 
 std::string
-mlir::attn::emitCudaKernelHeader(const std::vector<CudaKernelInfo> &kernels,
+mlir::attn::emitCudaKernelHeader(const std::vector<KernelAttr> &kernels,
                                  StringRef libraryName, StringRef sourceName,
                                  StringRef report) {
   std::string text;
@@ -80,9 +169,9 @@ mlir::attn::emitCudaKernelHeader(const std::vector<CudaKernelInfo> &kernels,
   std::string guard = openHeader(
       os, libraryName, sourceName,
       "GPU kernels: every\n// function takes device pointers to contiguous "
-      "row-major [B, H, N, D]\n// tensors of its element type, 16-byte "
-      "aligned: q [B, H, Nq, D], k and v\n// [B, Hkv, Nk, D] (H a multiple of "
-      "Hkv), out [B, H, Nq, D], and a CUstream\n// (null: the default "
+      "row-major tensors of its\n// element types, 16-byte aligned, as the "
+      "comment above its C++ API lists\n// them, the sizes B, H, Hkv, Nq, Nk, "
+      "D (H a multiple of Hkv) and a CUstream\n// (null: the default "
       "stream); it returns once the kernel is enqueued.",
       "attn/Runtime/CudaKernel.h");
   if (!report.empty()) {
@@ -91,31 +180,22 @@ mlir::attn::emitCudaKernelHeader(const std::vector<CudaKernelInfo> &kernels,
       os << "//   " << line.trim() << "\n";
     os << "\n";
   }
-  os << "extern \"C\" {\n";
-  for (const CudaKernelInfo &k : kernels) {
-    os << "/// @" << k.name << " (" << k.element
-       << "): returns 0 on success, else non-zero with attn_last_error().\n";
-    os << "int attn_" << k.name
-       << "_cuda(const void *q, const void *k, const void *v, void *out,\n"
-          "    int64_t B, int64_t H, int64_t Hkv, int64_t Nq, int64_t Nk, "
-          "int64_t D,\n    void *stream);\n";
-    os << "extern const attn::CudaKernelDescriptor attn_cuda_descriptor_"
-       << k.name << ";\n";
-  }
-  os << "}\n\nnamespace attn::kernels {\n";
-  for (const CudaKernelInfo &k : kernels) {
-    os << "\n/// @" << k.name << ": pattern " << k.pattern << ", head dim "
-       << k.headDim << ", " << k.element << ";\n/// signature " << k.signature
-       << ".\n";
-    os << "inline absl::Status " << k.name
-       << "(const attn::DeviceTensorView &q, const attn::DeviceTensorView "
-          "&k,\n"
-          "    const attn::DeviceTensorView &v,\n"
-          "    const attn::MutableDeviceTensorView &out, void *stream = "
-          "nullptr) {\n"
-          "  return attn::launchCudaKernel(attn_cuda_descriptor_"
-       << k.name << ", q, k, v, out, stream);\n}\n";
-  }
+  HeaderStyle style{devicePointer,
+                    "DeviceTensorView",
+                    "MutableDeviceTensorView",
+                    ",\n    void *stream",
+                    "void *stream = nullptr",
+                    "CudaKernelDescriptor",
+                    [](StringRef f) {
+                      return ::attn::symbols::cudaCEntry(f.str());
+                    },
+                    [](StringRef f) {
+                      return ::attn::symbols::cudaDescriptor(f.str());
+                    },
+                    "launchCudaKernel",
+                    "stream",
+                    /*namesElementType=*/true};
+  emitKernels(os, kernels, style);
   closeHeader(os, guard);
   return text;
 }

@@ -17,7 +17,6 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
 
-#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +24,7 @@
 namespace mlir::attn {
 
 struct AotResult {
-  std::vector<KernelInfo> kernels;
+  std::vector<KernelAttr> kernels;
   /// The kernels in the LLVM dialect (for --emit mlir).
   std::string loweredMlir;
   std::unique_ptr<llvm::LLVMContext> llvmContext;
@@ -38,34 +37,6 @@ struct AotResult {
 std::unique_ptr<AotResult>
 compileAheadOfTime(ModuleOp module, StringRef cpu,
                    const AttnCPUPipelineOptions &options, std::string &error);
-
-/// The runtime's ScheduleKind (attn/Runtime/Kernel.h) of a kernel's
-/// schedule: "banded", "tables" or "static_tables".
-int64_t scheduleKindOf(StringRef schedule);
-
-/// The static sizes of q, k and v in a kernel's tensor signature, [B, H, N, D]
-/// each, -1 where dynamic: the descriptors' `staticShape`.
-std::array<std::array<int64_t, 4>, 3> staticShapesOf(FunctionType signature);
-
-/// Fills the fields every kernel descriptor has (attn/Runtime/Kernel.h,
-/// attn/Runtime/CudaKernel.h) from a kernel's facts (KernelInfo,
-/// CudaKernelInfo); `name` must live as long as `d`.
-template <typename Descriptor, typename Info>
-void describeKernel(Descriptor &d, const char *name, const Info &info) {
-  d.name = name;
-  d.headDim = info.headDim;
-  d.tileQ = info.tileQ;
-  d.tileK = info.tileK;
-  d.schedule = scheduleKindOf(info.schedule);
-  auto shapes = staticShapesOf(info.signature);
-  for (unsigned operand = 0; operand < 3; ++operand)
-    for (unsigned dim = 0; dim < 4; ++dim)
-      d.staticShape[operand][dim] = shapes[operand][dim];
-}
-
-/// The static shapes as an LLVM constant [3 x [4 x i64]].
-llvm::Constant *staticShapesConstant(llvm::LLVMContext &ctx,
-                                     FunctionType signature);
 
 /// Translates `module` (in the LLVM dialect) into `result`'s LLVM module for
 /// `cpu` ("host" or an LLVM x86-64 CPU name), with its target machine.

@@ -13,6 +13,7 @@
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Runtime/Kernel.h"
+#include "attn/Target/Common/KernelContract.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -33,15 +34,6 @@ class ExecutionEngine;
 
 namespace mlir::attn {
 
-/// The facts attn-tile records on a kernel (`attn.kernel`, `attn.signature`).
-struct KernelInfo {
-  std::string name;
-  FunctionType signature; ///< the source function's tensor signature
-  int64_t headDim = 0, tileQ = 0, tileK = 0, vectorWidth = 0;
-  std::string schedule; ///< "banded", "tables" or "static_tables"
-  MaskPatternAttrInterface pattern;
-};
-
 /// The run-time sizes of one call.
 using AttentionShape = ::attn::CallShape;
 
@@ -56,7 +48,8 @@ public:
   compile(ModuleOp module, StringRef name,
           const AttnCPUPipelineOptions &options, std::string &error);
 
-  const KernelInfo &info() const { return kernelInfo; }
+  /// The kernel's contract (#attn.kernel), owned by the module's context.
+  KernelAttr info() const { return contract; }
   /// Wall time of compile(), in milliseconds.
   double compileMillis() const { return compileTime; }
 
@@ -68,9 +61,14 @@ public:
   /// The number of work items of a call: B * H * ceil(Nq / tile_q).
   int64_t numWorkItems(const AttentionShape &shape) const;
 
-  /// Runs the kernel; `shape` must have passed checkShape. The schedule
-  /// tables of an irregular pattern are built on the first call for each
-  /// (Nq, Nk) and kept. Safe to call from several threads.
+  /// Runs the kernel on one buffer per argument and per result, in order;
+  /// `shape` must have passed checkShape. The schedule tables of an
+  /// irregular pattern are built on the first call for each (Nq, Nk) with
+  /// the host's buildBlockTables and kept. Safe to call from several
+  /// threads.
+  void run(ArrayRef<const void *> arguments, ArrayRef<void *> results,
+           const AttentionShape &shape, ::attn::ThreadPool &pool);
+  /// run() for the classic kernel (q, k, v) -> out.
   void run(const float *q, const float *k, const float *v, float *out,
            const AttentionShape &shape, ::attn::ThreadPool &pool);
 
@@ -88,8 +86,9 @@ private:
   JitKernel() = default;
   const std::vector<int32_t> &tablesFor(int64_t nq, int64_t nk);
 
-  KernelInfo kernelInfo;
+  KernelAttr contract;
   std::string name; // owns the descriptor's name
+  std::unique_ptr<KernelTensorRecords> tensors; // and its tensors
   ::attn::KernelDescriptor descriptor{};
   std::unique_ptr<ExecutionEngine> engine;
   double compileTime = 0;

@@ -18,6 +18,7 @@
 #include "attn/Dialect/Attn/Transforms/GpuKernelFacts.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Target/CPU/AotCompiler.h"
+#include "attn/Target/Common/KernelContract.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -26,17 +27,6 @@
 #include <vector>
 
 namespace mlir::attn {
-
-/// The facts convert-attn-to-gpu records on a kernel (`attn.kernel`).
-struct CudaKernelInfo {
-  std::string name;       ///< the source function's name
-  FunctionType signature; ///< the source function's tensor signature
-  int64_t headDim = 0, tileQ = 0, tileK = 0, threads = 0;
-  std::string element;  ///< "f32", "f16" or "bf16"
-  std::string schedule; ///< "banded", "tables" or "static_tables"
-  MaskPatternAttrInterface pattern;
-  std::vector<int32_t> staticTables;
-};
 
 /// The code of one architecture.
 struct CudaImageCode {
@@ -47,7 +37,8 @@ struct CudaImageCode {
 };
 
 struct CudaCompileResult {
-  std::vector<CudaKernelInfo> kernels;
+  /// The kernels' contracts (#attn.kernel), in the module's context.
+  std::vector<KernelAttr> kernels;
   std::vector<CudaImageCode> images;
   /// The kernels in the NVVM dialect (for --emit mlir).
   std::string nvvmMlir;
@@ -77,9 +68,6 @@ FailureOr<GpuKernelFacts> parsePtxasReport(StringRef report, StringRef kernel,
 FailureOr<GpuKernelFacts> kernelFactsOf(ModuleOp module,
                                         const AttnCUDAPipelineOptions &options,
                                         std::string &error);
-
-/// The CUDA element kind (attn/Runtime/CudaKernel.h) of "f32", "f16", "bf16".
-int64_t elementKindOf(StringRef element);
 
 } // namespace mlir::attn
 

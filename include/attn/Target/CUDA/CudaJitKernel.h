@@ -34,7 +34,8 @@ public:
   compile(ModuleOp module, StringRef name,
           const AttnCUDAPipelineOptions &options, std::string &error);
 
-  const CudaKernelInfo &info() const { return kernelInfo; }
+  /// The kernel's contract (#attn.kernel), owned by the module's context.
+  KernelAttr info() const { return contract; }
   /// Wall time of compile(), in milliseconds.
   double compileMillis() const { return compileTime; }
   /// Whether the images hold cubins (ptxas was found) besides PTX.
@@ -45,7 +46,12 @@ public:
     return descriptor;
   }
 
-  /// Launches on device pointers (see ::attn::launchCudaKernel).
+  /// Launches on device pointers, one per argument and per result (see
+  /// ::attn::launchCudaKernel).
+  absl::Status launch(ArrayRef<const void *> arguments,
+                      ArrayRef<void *> results, const ::attn::CallShape &shape,
+                      void *stream = nullptr);
+  /// launch() of the classic kernel (q, k, v) -> out.
   absl::Status launch(const void *q, const void *k, const void *v, void *out,
                       const ::attn::CallShape &shape, void *stream = nullptr);
 
@@ -55,9 +61,10 @@ public:
 private:
   CudaJitKernel() = default;
 
-  CudaKernelInfo kernelInfo;
+  KernelAttr contract;
   std::vector<CudaImageCode> code;
   std::string functionName; // owns the descriptor's name
+  std::unique_ptr<KernelTensorRecords> tensors; // and its tensors
   std::vector<::attn::CudaImage> images;
   ::attn::CudaKernelDescriptor descriptor{};
   /// The host code of the schedule function (irregular patterns, dynamic N).

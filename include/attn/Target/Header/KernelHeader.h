@@ -3,8 +3,7 @@
 #ifndef ATTN_TARGET_HEADER_KERNELHEADER_H
 #define ATTN_TARGET_HEADER_KERNELHEADER_H
 
-#include "attn/Target/CPU/JitKernel.h"
-#include "attn/Target/CUDA/CudaCompiler.h"
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
 
 #include <string>
 #include <vector>
@@ -12,16 +11,17 @@
 namespace mlir::attn {
 
 /// The C++ header of a library made by attn-compile: for every kernel f, the
-/// C entry point `attn_f_f32`, its descriptor and the C++ function
-/// `attn::kernels::f` on tensor views (DESIGN §7). `libraryName` names the
+/// C entry point `attn_f_f32` (one pointer per argument and per result, then
+/// the sizes), its descriptor and the C++ function `attn::kernels::f` on
+/// tensor views (DESIGN §7). `libraryName` names the
 /// include guard; `sourceName` is quoted in the banner.
-std::string emitKernelHeader(const std::vector<KernelInfo> &kernels,
+std::string emitKernelHeader(const std::vector<KernelAttr> &kernels,
                              StringRef libraryName, StringRef sourceName);
 
 /// The same for GPU kernels: `attn_f_cuda` on device pointers and a stream,
 /// `attn_cuda_descriptor_f` and `attn::kernels::f` on device tensor views.
 /// `report` (ptxas -v) is quoted in the banner.
-std::string emitCudaKernelHeader(const std::vector<CudaKernelInfo> &kernels,
+std::string emitCudaKernelHeader(const std::vector<KernelAttr> &kernels,
                                  StringRef libraryName, StringRef sourceName,
                                  StringRef report);
 

@@ -33,6 +33,7 @@
 #include "attn/Dialect/Attn/Transforms/ScheduleLoops.h"
 
 #include "attn/Dialect/Attn/Transforms/ScheduleFunction.h"
+#include "attn/Runtime/KernelAbi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -77,20 +78,23 @@ struct KernelSpec {
 class KernelBuilder {
 public:
   KernelBuilder(OpBuilder &builder, Location loc, const KernelSpec &spec,
-                Block *entry)
+                KernelAttr kernel, Block *entry)
       : b(builder), loc(loc), spec(spec) {
-    q = entry->getArgument(0);
-    k = entry->getArgument(1);
-    v = entry->getArgument(2);
-    out = entry->getArgument(3);
-    tables = entry->getArgument(4);
-    batch = entry->getArgument(5);
-    heads = entry->getArgument(6);
-    kvHeads = entry->getArgument(7);
-    nq = entry->getArgument(8);
-    nk = entry->getArgument(9);
-    begin = entry->getArgument(10);
-    end = entry->getArgument(11);
+    KernelParameters at = kernelParametersOf(kernel);
+    q = entry->getArgument(at.tensor(0));
+    k = entry->getArgument(at.tensor(1));
+    v = entry->getArgument(at.tensor(2));
+    out = entry->getArgument(at.tensor(3));
+    if (kernel.getResults().size() > 1)
+      lse = entry->getArgument(at.tensor(4));
+    tables = entry->getArgument(at.tables());
+    batch = entry->getArgument(at.size(::attn::kSizeBatch));
+    heads = entry->getArgument(at.size(::attn::kSizeHeads));
+    kvHeads = entry->getArgument(at.size(::attn::kSizeKvHeads));
+    nq = entry->getArgument(at.size(::attn::kSizeQueries));
+    nk = entry->getArgument(at.size(::attn::kSizeKeys));
+    begin = entry->getArgument(at.workBegin());
+    end = entry->getArgument(at.workEnd());
     f32 = b.getF32Type();
     vecType = VectorType::get({spec.lanes}, f32);
     numVectors = spec.tileQ / spec.lanes;
@@ -121,7 +125,8 @@ public:
     Value bIndex = arith::DivUIOp::create(b, loc, headRow, heads);
     Value h = arith::RemUIOp::create(b, loc, headRow, heads);
     Value hk = arith::DivUIOp::create(b, loc, h, group);
-    queryBase = mul(mul(add(mul(bIndex, heads), h), nq), headDim);
+    rowBase = mul(add(mul(bIndex, heads), h), nq);
+    queryBase = mul(rowBase, headDim);
     keyBase = mul(mul(add(mul(bIndex, kvHeads), hk), nk), headDim);
     firstRow = mul(queryBlock, idx(spec.tileQ));
     rows = arith::MinUIOp::create(b, loc, idx(spec.tileQ), sub(nq, firstRow));
@@ -408,7 +413,8 @@ private:
     });
   }
 
-  /// O[i0 + i][d] = OT[d][i] / l[i], 0 where l = 0.
+  /// O[i0 + i][d] = OT[d][i] / l[i], 0 where l = 0; with an lse result,
+  /// lse[i0 + i] = m[i] + ln l[i], -inf where l = 0.
   void storeOutput() {
     Value zero = splat(0.0), one = splat(1.0);
     for (int64_t c = 0; c < numVectors; ++c) {
@@ -416,11 +422,23 @@ private:
       Value sum = load(runningSum, {lane});
       Value empty =
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum, zero);
+      if (lse) {
+        // The row's lse replaces its running max, which is not read again.
+        Value logSum = math::LogOp::create(b, loc, sum);
+        Value value = arith::AddFOp::create(b, loc, load(runningMax, {lane}),
+                                            logSum);
+        store(arith::SelectOp::create(b, loc, empty, negInf(), value),
+              runningMax, {lane});
+      }
       Value inverse = arith::SelectOp::create(
           b, loc, empty, zero, arith::DivFOp::create(b, loc, one, sum));
       store(inverse, runningSum, {lane});
     }
     loop(idx(0), rows, 1, {}, [&](Value i, ValueRange) {
+      if (lse)
+        memref::StoreOp::create(
+            b, loc, memref::LoadOp::create(b, loc, runningMax, ValueRange{i}),
+            lse, ValueRange{add(rowBase, add(firstRow, i))});
       Value inverse = memref::LoadOp::create(b, loc, runningSum, ValueRange{i});
       Value rowBase = add(queryBase, mul(add(firstRow, i), headDim));
       loop(idx(0), headDim, 1, {}, [&](Value d, ValueRange) {
@@ -442,12 +460,13 @@ private:
   int64_t numVectors;
 
   // Arguments.
-  Value q, k, v, out, tables, batch, heads, kvHeads, nq, nk, begin, end;
+  Value q, k, v, out, lse, tables, batch, heads, kvHeads, nq, nk, begin, end;
   // Loop-invariant values and scratch buffers.
   Value positionOffset, headDim;
   Value queryTile, scoreTile, accumulator, runningMax, runningSum, rescale;
   // Per work item.
-  Value queryBlock, queryBase, keyBase, firstRow, rows, firstPosition;
+  Value queryBlock, rowBase, queryBase, keyBase, firstRow, rows,
+      firstPosition;
 };
 
 struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
@@ -519,29 +538,14 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
       spec.staticTables = FlatSymbolRefAttr::get(ctx, globalName);
     }
 
-    auto f32Buffer = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
-    auto i32Buffer = MemRefType::get({ShapedType::kDynamic}, b.getI32Type());
-    Type indexType = b.getIndexType();
-    SmallVector<Type> inputs = {f32Buffer, f32Buffer, f32Buffer, f32Buffer,
-                                i32Buffer};
-    inputs.append(7, indexType);
-    auto kernel = func::FuncOp::create(b, loc, name + ".kernel",
-                                       b.getFunctionType(inputs, {}));
+    KernelAttr contract =
+        buildAttentionKernelAttr(func, op, spec.lanes, /*threads=*/0);
+    auto kernel = func::FuncOp::create(
+        b, loc, name + ".kernel",
+        b.getFunctionType(kernelParameterTypes(contract), {}));
     kernel->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
-    kernel->setAttr("attn.signature", TypeAttr::get(func.getFunctionType()));
-    std::string kind = !spec.banded && !spec.staticTables ? "tables"
-                       : spec.banded                      ? "banded"
-                                                          : "static_tables";
-    kernel->setAttr(
-        "attn.kernel",
-        b.getDictionaryAttr(
-            {b.getNamedAttr("head_dim", b.getI64IntegerAttr(spec.headDim)),
-             b.getNamedAttr("tile_q", b.getI64IntegerAttr(spec.tileQ)),
-             b.getNamedAttr("tile_k", b.getI64IntegerAttr(spec.tileK)),
-             b.getNamedAttr("vector_width", b.getI64IntegerAttr(spec.lanes)),
-             b.getNamedAttr("schedule", b.getStringAttr(kind)),
-             b.getNamedAttr("pattern", spec.pattern)}));
-    if (kind == "tables") {
+    kernel->setAttr(KernelAttr::getAttrName(), contract);
+    if (contract.getSchedule() == ScheduleKind::Tables) {
       // The tables of a run-time N come from this generated function.
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(kernel);
@@ -551,7 +555,7 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
 
     Block *entry = kernel.addEntryBlock();
     b.setInsertionPointToStart(entry);
-    KernelBuilder builder(b, loc, spec, entry);
+    KernelBuilder builder(b, loc, spec, contract, entry);
     builder.staticTableSize = tableSize;
     builder.build();
     func::ReturnOp::create(b, loc);
