@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAll.h"
-#include "attn/Runtime/Calibration.h"
+#include "attn/Sweep/Calibration.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Target/CPU/JitKernel.h"
 

@@ -6,7 +6,6 @@
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
-#include "attn/Target/CUDA/CudaCompiler.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -29,8 +28,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -66,45 +63,7 @@ void mlir::attn::registerAllDialects(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
 }
 
-/// attn-cost's `gpu-arch`: the op's kernel, compiled in a context of its own
-/// (the pass runs inside the caller's pass manager, whose context must not
-/// load dialects meanwhile).
-static FailureOr<GpuKernelFacts>
-compileGpuKernelFacts(AttentionOp op, StringRef arch, int64_t tileQ,
-                      int64_t tileK, std::string &error) {
-  std::string text;
-  {
-    OwningOpRef<ModuleOp> wrapper = ModuleOp::create(op.getLoc());
-    OpBuilder b = OpBuilder::atBlockEnd(wrapper->getBody());
-    auto func = func::FuncOp::create(
-        b, op.getLoc(), "attn_cost",
-        b.getFunctionType(op->getOperandTypes(), op->getResultTypes()));
-    Block *entry = func.addEntryBlock();
-    b.setInsertionPointToStart(entry);
-    IRMapping arguments;
-    arguments.map(op->getOperands(), entry->getArguments());
-    Operation *clone = b.clone(*op, arguments);
-    func::ReturnOp::create(b, op.getLoc(), clone->getResults());
-    llvm::raw_string_ostream os(text);
-    wrapper->print(os);
-  }
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  MLIRContext ctx(registry);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
-  if (!module) {
-    error = "the op does not print and parse back";
-    return failure();
-  }
-  AttnCUDAPipelineOptions options;
-  options.chips = SmallVector<std::string>{arch.str()};
-  options.tileQ = tileQ;
-  options.tileK = tileK;
-  return kernelFactsOf(*module, options, error);
-}
-
 void mlir::attn::registerAllPasses() {
-  setGpuKernelFactsProvider(compileGpuKernelFacts);
   registerAttnPasses();
   registerAttnConversionPasses();
   registerAttnPipelines();

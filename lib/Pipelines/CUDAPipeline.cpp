@@ -3,8 +3,8 @@
 #include "attn/Pipelines/Pipelines.h"
 
 #include "attn/Conversion/Passes.h"
-#include "attn/Dialect/Attn/Transforms/GpuKernelFacts.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Target/CUDA/Chips/NvidiaChips.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"

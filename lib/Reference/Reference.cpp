@@ -241,7 +241,8 @@ class Evaluator {
 public:
   explicit Evaluator(std::string &error) : error(error) {}
 
-  FailureOr<std::vector<Tensor>> run(func::FuncOp func, ArrayRef<Tensor> inputs);
+  FailureOr<std::vector<Tensor>> run(func::FuncOp func,
+                                     ArrayRef<Tensor> inputs);
 
 private:
   /// Records the message and returns failure.
@@ -385,9 +386,9 @@ LogicalResult Evaluator::step(Operation &op) {
         failed(checkDim(&op, "head dimension", "q", q->shape[3], "v",
                         v->shape[3])))
       return failure();
-    out = attention(*q, *k, *v, attnOp.getEffectivePattern(),
-                    attnOp.getEffectiveScale(),
-                    attnOp.getLse() ? &lse : nullptr);
+    out =
+        attention(*q, *k, *v, attnOp.getEffectivePattern(),
+                  attnOp.getEffectiveScale(), attnOp.getLse() ? &lse : nullptr);
     if (Value lseResult = attnOp.getLse()) {
       if (failed(checkFits(lseResult.getType(), lse,
                            "the lse result of '" + name + "'")))

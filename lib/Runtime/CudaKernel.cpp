@@ -385,11 +385,10 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel, const void *q,
   return launchCudaKernel(kernel, arguments, results, shape, stream);
 }
 
-absl::Status
-launchCudaKernel(const CudaKernelDescriptor &kernel,
-                 absl::Span<const DeviceTensorView> arguments,
-                 absl::Span<const MutableDeviceTensorView> results,
-                 void *stream) {
+absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
+                              absl::Span<const DeviceTensorView> arguments,
+                              absl::Span<const MutableDeviceTensorView> results,
+                              void *stream) {
   if (std::string problem = checkDescriptor(kernel); !problem.empty())
     return absl::InvalidArgumentError(problem);
   std::vector<ViewFacts> facts;
@@ -428,9 +427,8 @@ int attn_run_cuda_kernel(const attn::CudaKernelDescriptor *kernel,
       return absl::InvalidArgumentError("null arrays of buffers or sizes");
     if (std::string problem = attn::checkDescriptor(*kernel); !problem.empty())
       return absl::InvalidArgumentError(problem);
-    return attn::launchCudaKernel(*kernel,
-                                  {arguments, size_t(kernel->numArguments)},
-                                  {results, size_t(kernel->numResults)},
-                                  attn::shapeOf(sizes), stream);
+    return attn::launchCudaKernel(
+        *kernel, {arguments, size_t(kernel->numArguments)},
+        {results, size_t(kernel->numResults)}, attn::shapeOf(sizes), stream);
   });
 }

@@ -132,10 +132,9 @@ std::string detail::checkCallShape(absl::Span<const KernelTensor> tensors,
     std::string actual, expected = "tensor<";
     for (int d = 0; d < t.rank; ++d) {
       absl::StrAppend(&actual, d ? ", " : "", sizes[t.sizes[d]]);
-      absl::StrAppend(&expected,
-                      t.staticDims[d] < 0 ? "?"
-                                          : std::to_string(t.staticDims[d]),
-                      "x");
+      absl::StrAppend(
+          &expected,
+          t.staticDims[d] < 0 ? "?" : std::to_string(t.staticDims[d]), "x");
     }
     return absl::StrCat("'", t.name, "' has shape [", actual,
                         "] but the IR requires ", expected,
@@ -227,8 +226,7 @@ std::string checkCallShape(const KernelDescriptor &kernel,
   if (std::string problem = detail::checkCommonFields(kernel); !problem.empty())
     return problem;
   return detail::checkCallShape(
-      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)},
-      shape);
+      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)}, shape);
 }
 
 absl::Status runKernel(const KernelDescriptor &kernel,
@@ -241,8 +239,8 @@ absl::Status runKernel(const KernelDescriptor &kernel,
   absl::Span<const KernelTensor> tensors(
       kernel.tensors, size_t(kernel.numArguments + kernel.numResults));
   if (std::string problem =
-          detail::checkBuffers(tensors, kernel.numArguments, arguments,
-                               results, shape, /*alignment=*/1);
+          detail::checkBuffers(tensors, kernel.numArguments, arguments, results,
+                               shape, /*alignment=*/1);
       !problem.empty())
     return absl::InvalidArgumentError(problem);
   if (!kernel.kernel)
@@ -277,19 +275,20 @@ absl::Status runKernel(const KernelDescriptor &kernel,
     fallback = sharedDefaultPool();
     threads = fallback.get();
   }
-  threads->parallelFor(
-      numWorkItems(kernel, shape), [&](int64_t begin, int64_t end) {
-        // The kernel may not keep the descriptors: each call gets its copies.
-        std::vector<MemRef1D<void>> copies = buffers;
-        std::vector<void *> pointers;
-        for (MemRef1D<void> &b : copies)
-          pointers.push_back(&b);
-        int64_t scalars[kNumSizes + 2];
-        std::copy(sizes.begin(), sizes.end(), scalars);
-        scalars[kNumSizes] = begin;
-        scalars[kNumSizes + 1] = end;
-        kernel.kernel(pointers.data(), scalars);
-      });
+  threads->parallelFor(numWorkItems(kernel, shape),
+                       [&](int64_t begin, int64_t end) {
+                         // The kernel may not keep the descriptors: each call
+                         // gets its copies.
+                         std::vector<MemRef1D<void>> copies = buffers;
+                         std::vector<void *> pointers;
+                         for (MemRef1D<void> &b : copies)
+                           pointers.push_back(&b);
+                         int64_t scalars[kNumSizes + 2];
+                         std::copy(sizes.begin(), sizes.end(), scalars);
+                         scalars[kNumSizes] = begin;
+                         scalars[kNumSizes + 1] = end;
+                         kernel.kernel(pointers.data(), scalars);
+                       });
   return absl::OkStatus();
 }
 

@@ -5,8 +5,7 @@
 namespace attn {
 
 const char *roleName(int64_t role) {
-  static const char *const names[] = {"query", "key", "value", "output",
-                                      "lse"};
+  static const char *const names[] = {"query", "key", "value", "output", "lse"};
   return role >= 0 && role < 5 ? names[role] : "?";
 }
 

@@ -40,8 +40,10 @@ absl::StatusOr<CallShape> checkViews(absl::Span<const KernelTensor> tensors,
     const ViewFacts &view = views[i];
     if (elementKindOf(view.dtype) != t.element)
       return absl::UnimplementedError(
-          absl::StrCat("'", t.name, "' has another element type: the kernel's "
-                       "is ", elementKindName(t.element)));
+          absl::StrCat("'", t.name,
+                       "' has another element type: the kernel's "
+                       "is ",
+                       elementKindName(t.element)));
     if (view.rank != t.rank)
       return absl::InvalidArgumentError(absl::StrCat(
           "'", t.name, "' has rank ", view.rank, "; the kernel's is ", t.rank));
@@ -54,9 +56,9 @@ absl::StatusOr<CallShape> checkViews(absl::Span<const KernelTensor> tensors,
         sizes[s] = view.shape[d];
         from[s] = t.name;
       } else if (sizes[s] != view.shape[d]) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "'", t.name, "' has ", sizeName(s), " = ", view.shape[d],
-            " but '", from[s], "' has ", sizes[s]));
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", t.name, "' has ", sizeName(s), " = ",
+                         view.shape[d], " but '", from[s], "' has ", sizes[s]));
       }
     }
   }
@@ -81,8 +83,7 @@ absl::Status runKernel(const KernelDescriptor &kernel,
     resultData.push_back(view.data);
   }
   absl::StatusOr<CallShape> shape = checkViews(
-      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)},
-      facts);
+      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)}, facts);
   if (!shape.ok())
     return shape.status();
   return runKernel(kernel, argumentData, resultData, *shape, pool);

@@ -65,6 +65,68 @@ std::vector<std::string> mlir::attn::sourceArgumentNames(func::FuncOp func) {
   return names;
 }
 
+using namespace mlir::attn;
+namespace cl = llvm::cl;
+
+TargetFlags::TargetFlags(cl::OptionCategory &category, const char *cpuFlag,
+                         const char *cpuHelp, bool offersTargets)
+    : offersTargets(offersTargets),
+      target("target",
+             cl::desc("Where the kernels run: cpu, or cuda (NVIDIA GPUs)"),
+             cl::init("cpu"), cl::cat(category),
+             offersTargets ? cl::NotHidden : cl::ReallyHidden),
+      gpuArch("gpu-arch",
+              cl::desc("CUDA: GPU architectures, one code image each "
+                       "(default sm_80,sm_90)"),
+              cl::CommaSeparated, cl::cat(category),
+              offersTargets ? cl::NotHidden : cl::ReallyHidden),
+      tileQ("tile-q", cl::desc("Queries per tile (0: the target's default)"),
+            cl::init(0), cl::cat(category)),
+      tileK("tile-k", cl::desc("Keys per tile"), cl::init(64),
+            cl::cat(category)),
+      cpu(llvm::StringRef(cpuFlag), cl::desc(cpuHelp), cl::init(""),
+          cl::cat(category)) {}
+
+TargetOptions TargetFlags::options() const {
+  TargetOptions options;
+  options.tileQ = tileQ;
+  options.tileK = tileK;
+  options.cpu = cpu;
+  options.gpuArchs.assign(gpuArch.begin(), gpuArch.end());
+  return options;
+}
+
+std::string TargetFlags::targetName() const { return target; }
+
+const Target *TargetFlags::resolve(std::string &error) const {
+  if (!offersTargets && (target.getNumOccurrences() || !gpuArch.empty())) {
+    error = "this tool compiles for the cpu target only";
+    return nullptr;
+  }
+  if (tileQ < 0 || tileQ > 4096 || tileK < 1 || tileK > 4096) {
+    error = "--tile-q must be in [0, 4096] and --tile-k in [1, 4096]";
+    return nullptr;
+  }
+  const Target *chosen = findTarget(target, error);
+  if (!chosen)
+    return nullptr;
+  error = chosen->checkOptions(options());
+  return error.empty() ? chosen : nullptr;
+}
+
+void mlir::attn::hideOtherFlags(cl::OptionCategory &category) {
+  cl::HideUnrelatedOptions(category);
+}
+
+void mlir::attn::hideRegisteredFlags() {
+  for (auto &entry : cl::getRegisteredOptions()) {
+    StringRef name = entry.first;
+    if (name.starts_with("help") || name == "version")
+      continue;
+    entry.second->setHiddenFlag(cl::Hidden);
+  }
+}
+
 mlir::attn::RunTimes mlir::attn::timeRuns(int repeat,
                                           llvm::function_ref<void()> run) {
   std::vector<double> times;

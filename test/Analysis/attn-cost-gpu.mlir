@@ -32,4 +32,4 @@ func.func @f32(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x
   return %o : tensor<?x?x?x32xf32>
 }
 
-// BAD: attn-cost: unsupported gpu-arch 'sm_70' (sm_80, sm_86, sm_89, sm_90, sm_100, sm_120)
+// BAD: attn-cost: unsupported GPU architecture 'sm_70' (sm_80, sm_86, sm_89, sm_90, sm_100, sm_120)

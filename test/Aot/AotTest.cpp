@@ -180,11 +180,10 @@ TEST_F(AotTest, CEntryPointErrors) {
   const void *arguments[] = {x, x, x};
   void *results[] = {o};
   const int64_t sizes[] = {1, 1, 1, 4, 4, 64};
-  expectError(attn_run_kernel(nullptr, arguments, results, sizes),
-              "no kernel");
-  expectError(attn_run_kernel(&attn_descriptor_causal, arguments, results,
-                              nullptr),
-              "null arrays of buffers or sizes");
+  expectError(attn_run_kernel(nullptr, arguments, results, sizes), "no kernel");
+  expectError(
+      attn_run_kernel(&attn_descriptor_causal, arguments, results, nullptr),
+      "null arrays of buffers or sizes");
   // The runtime call the entry point makes, by hand.
   EXPECT_EQ(attn_run_kernel(&attn_descriptor_causal, arguments, results, sizes),
             0)
@@ -212,4 +211,47 @@ TEST_F(AotTest, ThreadCountDoesNotChangeTheResult) {
             0);
   attn_set_num_threads(0);
   EXPECT_EQ(one, many);
+}
+
+TEST_F(AotTest, AKernelOfTwoResults) {
+  // Nq != Nk (bottom-right aligned), grouped heads, both results.
+  int64_t b = 2, h = 4, hkv = 2, nq = 70, nk = 133, d = 64;
+  std::vector<float> q = random(b * h * nq * d), k = random(b * hkv * nk * d),
+                     v = random(k.size()), out(q.size()), lse(b * h * nq);
+  ASSERT_EQ(attn_window_lse_f32(q.data(), k.data(), v.data(), out.data(),
+                                lse.data(), b, h, hkv, nq, nk, d),
+            0)
+      << attn_last_error();
+  auto tensor = [](const std::vector<float> &data,
+                   std::array<int64_t, 4> shape) {
+    ref::Tensor t(shape);
+    t.data.assign(data.begin(), data.end());
+    return t;
+  };
+  auto pattern = llvm::cast<mlir::attn::MaskPatternAttrInterface>(
+      mlir::parseAttribute("#attn.window<left = 20, right = 3>", &ctx));
+  ref::Tensor expectedLse;
+  ref::Tensor expected = ref::attention(
+      tensor(q, {b, h, nq, d}), tensor(k, {b, hkv, nk, d}),
+      tensor(v, {b, hkv, nk, d}), pattern, 1.0 / 8.0, &expectedLse);
+  EXPECT_LT(ref::relativeError(tensor(out, {b, h, nq, d}), expected), 1e-5);
+  ref::Tensor actualLse = tensor(lse, {b, h, nq, 1});
+  actualLse.rank = 3;
+  EXPECT_LT(ref::relativeError(actualLse, expectedLse), 1e-6);
+
+  // The C++ API on views: the same results.
+  std::vector<float> viewOut(out.size()), viewLse(lse.size());
+  absl::Status status = attn::kernels::window_lse(
+      {q.data(), {b, h, nq, d}}, {k.data(), {b, hkv, nk, d}},
+      {v.data(), {b, hkv, nk, d}}, {viewOut.data(), {b, h, nq, d}},
+      {viewLse.data(), std::array<int64_t, 3>{b, h, nq}});
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(viewOut, out);
+  EXPECT_EQ(viewLse, lse);
+  // A view whose sizes disagree with the others is named.
+  status = attn::kernels::window_lse(
+      {q.data(), {b, h, nq, d}}, {k.data(), {b, hkv, nk, d}},
+      {v.data(), {b, hkv, nk, d}}, {viewOut.data(), {b, h, nq, d}},
+      {viewLse.data(), std::array<int64_t, 3>{b, h, nq - 1}});
+  EXPECT_EQ(status.message(), "'lse' has Nq = 69 but 'q' has 70");
 }

@@ -27,3 +27,10 @@ func.func @bigbird(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tenso
   %o = attn.attention %q, %k, %v pattern(#attn.bigbird<block = 16, window = 3, global = 1, random = 2, seed = 9>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
   return %o : tensor<?x?x?x64xf32>
 }
+
+// Two results: the output and the row log-sum-exp. The C entry point takes
+// five buffers (q, k, v, out, lse), the C++ API five views.
+func.func @window_lse(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> (tensor<?x?x?x64xf32>, tensor<?x?x?xf32>) {
+  %o, %lse = attn.attention %q, %k, %v pattern(#attn.window<left = 20, right = 3>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
+  return %o, %lse : tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
+}

@@ -107,3 +107,16 @@ func.func @two(%q: tensor<?x?x?x16xbf16>, %k: tensor<?x?x?x16xbf16>, %v: tensor<
   %p = attn.attention %o, %k, %v : tensor<?x?x?x16xbf16>, tensor<?x?x?x16xbf16>, tensor<?x?x?x16xbf16> -> tensor<?x?x?x16xbf16>
   return %p : tensor<?x?x?x16xbf16>
 }
+
+// -----
+
+// Two results: the lse buffer (f32 whatever the element type) after the
+// output's; one thread of each quad stores a row's lse through PTX's lg2.
+// CHECK-LABEL: gpu.func @attn_kernel_with_lse(
+// CHECK-SAME: %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %[[LSE:[^:]*]]: memref<?xf32>, %{{.*}}: memref<?xi32>,
+// CHECK: llvm.call_intrinsic "llvm.nvvm.lg2.approx.f"
+// CHECK: memref.store %{{.+}}, %[[LSE]][%{{.+}}] : memref<?xf32>
+func.func @with_lse(%q: tensor<?x?x?x16xbf16>, %k: tensor<?x?x?x16xbf16>, %v: tensor<?x?x?x16xbf16>) -> (tensor<?x?x?x16xbf16>, tensor<?x?x?xf32>) {
+  %o, %l = attn.attention %q, %k, %v pattern(#attn.causal) : tensor<?x?x?x16xbf16>, tensor<?x?x?x16xbf16>, tensor<?x?x?x16xbf16> -> tensor<?x?x?x16xbf16>, tensor<?x?x?xf32>
+  return %o, %l : tensor<?x?x?x16xbf16>, tensor<?x?x?xf32>
+}

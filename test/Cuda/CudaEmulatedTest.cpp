@@ -17,6 +17,7 @@
 
 #include "attn/InitAll.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Target/CUDA/CudaCompiler.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/MLIRContext.h"
@@ -133,5 +134,76 @@ TEST_F(CudaEmulatedTest, FullyMaskedRowsAreZero) {
     for (int64_t row = 0; row < 30; ++row)
       expected.push_back(row);
     EXPECT_EQ(zeroRows, expected);
+  }
+}
+
+// The kernel contract beyond (q, k, v) -> out: with the lse result the
+// kernel has five buffers, two of them results. Both kernels write the lse
+// of every row (the tensor-core one from one thread of each quad), -inf for
+// a fully masked row, and ptxas accepts them.
+TEST_F(CudaEmulatedTest, TheLseResultMatchesTheReference) {
+  const char *patterns[] = {"#attn.causal", "#attn.window<left = 9, right = 3>",
+                            "#attn.global<tokens = [3]>"};
+  const ::attn::CallShape shapes[] = {
+      {1, 1, 1, 1, 1, 16}, {1, 4, 2, 37, 70, 16}, {1, 1, 1, 50, 20, 32}};
+  for (const char *element : {"bf16", "f32"})
+    for (const char *pattern : patterns)
+      for (const ::attn::CallShape &shape : shapes) {
+        SCOPED_TRACE(std::string(element) + " " + pattern +
+                     ", Nq = " + std::to_string(shape.nq) +
+                     ", Nk = " + std::to_string(shape.nk));
+        std::string source =
+            attentionFunction(pattern, shape.headDim, element, true);
+        OwningOpRef<ModuleOp> module =
+            parseSourceString<ModuleOp>(source, &ctx);
+        ASSERT_TRUE(module);
+        AttnCUDAPipelineOptions options;
+        options.tileK = 16;
+        PassManager pm(&ctx);
+        buildAttnCUDAKernelPasses(pm, options);
+        std::string error;
+        ASSERT_TRUE(succeeded(runCollectingError(pm, *module, error))) << error;
+        auto p = cast<MaskPatternAttrInterface>(parseAttribute(pattern, &ctx));
+        HostTensor q, k, v;
+        randomInputs(rng, shape, elementKindNamed(element), q, k, v);
+        std::vector<float> lse;
+        std::vector<float> out =
+            emulateAttention(*module, "f", shape, q, k, v, error, &lse);
+        ASSERT_EQ(error, "");
+        double scale = 1.0 / std::sqrt(double(shape.headDim));
+        EXPECT_LT(errorAgainstReference(out, q, k, v, p, scale),
+                  std::string(element) == "f32" ? 1e-5 : 1e-2);
+        reference::Tensor expectedLse;
+        reference::attention(q.asReference(), k.asReference(), v.asReference(),
+                             p, scale, &expectedLse);
+        ASSERT_EQ(lse.size(), expectedLse.data.size());
+        for (size_t i = 0; i < lse.size(); ++i) {
+          double e = expectedLse.data[i];
+          if (std::isinf(e))
+            EXPECT_EQ(lse[i], e) << "row " << i;
+          else
+            // lse is summed in f32 from the f32 scores in both kernels.
+            EXPECT_NEAR(lse[i], e, 1e-5 * std::max(1.0, std::abs(e)))
+                << "row " << i;
+        }
+      }
+  // The same functions through PTX and ptxas.
+  std::string ptxas = findPtxas();
+  if (ptxas.empty())
+    GTEST_SKIP() << "no ptxas";
+  for (const char *element : {"bf16", "f32"}) {
+    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+        attentionFunction("#attn.causal", 64, element, true), &ctx);
+    AttnCUDAPipelineOptions options;
+    std::string error;
+    std::unique_ptr<CudaCompileResult> result =
+        compileForCUDA(*module, options, ptxas, "", error);
+    ASSERT_TRUE(result) << error;
+    ASSERT_EQ(result->images.size(), 2u);
+    for (const CudaImageCode &image : result->images) {
+      EXPECT_FALSE(image.cubin.empty()) << image.chip;
+      EXPECT_NE(image.ptx.find("lg2.approx.f32"), std::string::npos);
+    }
+    EXPECT_EQ(result->kernels.front().getResults().size(), 2u);
   }
 }

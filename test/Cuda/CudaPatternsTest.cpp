@@ -52,8 +52,8 @@ protected:
   double run(CudaJitKernel &kernel, const std::string &pattern,
              const ::attn::CallShape &shape, double range,
              std::vector<float> *out = nullptr) {
-    auto kind =
-        static_cast<::attn::ElementKind>(kernel.getDescriptor().tensors[0].element);
+    auto kind = static_cast<::attn::ElementKind>(
+        kernel.getDescriptor().tensors[0].element);
     HostTensor q, k, v;
     std::vector<float> result = runOnDevice(
         [&](const void *qd, const void *kd, const void *vd, void *od,

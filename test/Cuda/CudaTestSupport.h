@@ -33,16 +33,22 @@ namespace attn::testing {
   } while (0)
 
 /// `func.func @f` holding one attn.attention with `pattern` on
-/// tensor<?x?x?x<headDim>x<element>> operands.
+/// tensor<?x?x?x<headDim>x<element>> operands, returning its output (and,
+/// `withLse`, its f32 log-sum-exp).
 inline std::string attentionFunction(const std::string &pattern,
                                      int64_t headDim,
-                                     const std::string &element) {
+                                     const std::string &element,
+                                     bool withLse = false) {
   std::string type =
       "tensor<?x?x?x" + std::to_string(headDim) + "x" + element + ">";
+  std::string lse = "tensor<?x?x?xf32>";
+  std::string results = withLse ? "(" + type + ", " + lse + ")" : type;
   return "func.func @f(%q: " + type + ", %k: " + type + ", %v: " + type +
-         ") -> " + type + " {\n  %o = attn.attention %q, %k, %v pattern(" +
-         pattern + ") : " + type + ", " + type + ", " + type + " -> " + type +
-         "\n  return %o : " + type + "\n}\n";
+         ") -> " + results + " {\n  %o" + (withLse ? ", %l" : "") +
+         " = attn.attention %q, %k, %v pattern(" + pattern + ") : " + type +
+         ", " + type + ", " + type + " -> " + type +
+         (withLse ? ", " + lse : "") + "\n  return %o" +
+         (withLse ? ", %l : " + type + ", " + lse : " : " + type) + "\n}\n";
 }
 
 /// The relative error each element type must reach against the reference.

@@ -266,8 +266,8 @@ TEST(CudaJitKernel, BuildsTablesWithTheGeneratedScheduleFunction) {
     ::attn::MemRef1D<int32_t> view{tables.data(), tables.data(), 0,
                                    int64_t(tables.size()), 1};
     d.buildTables(&view, nq, nk);
-    EXPECT_EQ(tables, buildBlockTables(kernel->info().getPattern(), nq, nk, d.tileQ,
-                                       d.tileK))
+    EXPECT_EQ(tables, buildBlockTables(kernel->info().getPattern(), nq, nk,
+                                       d.tileQ, d.tileK))
         << "Nq = " << nq << ", Nk = " << nk;
   }
 }

@@ -1,4 +1,4 @@
-// RUN: attn-opt %s --split-input-file --attn-fuse | FileCheck %s --enable-var-scope
+// RUN: attn-opt %s --split-input-file --attn-fuse | FileCheck %s
 
 // The four-op chain becomes one attn.attention with its pattern and scale.
 // CHECK-LABEL: func.func @chain

@@ -1,4 +1,4 @@
-// RUN: attn-opt %s --split-input-file --attn-tile --verify-diagnostics | FileCheck %s --enable-var-scope
+// RUN: attn-opt %s --split-input-file --attn-tile --verify-diagnostics | FileCheck %s
 
 // A banded schedule: the kernel signature, the scratch tiles, the work-item
 // loop, and three loops over key blocks (partial edge, full middle, partial
@@ -85,4 +85,19 @@ func.func @huge_tiles(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: te
   // expected-error @+1 {{attn-tile: tiles of 1024 x 2048 with D = 64 need 8716 KiB of scratch per thread; the limit is 1024 KiB}}
   %o = attn.attention %q, %k, %v {schedule = #attn.schedule<tile_q = 1024, tile_k = 2048, kind = "banded">} : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
   return %o : tensor<?x?x?x64xf32>
+}
+
+// -----
+
+// Two results: the kernel takes a buffer per tensor (q, k, v, out, lse), the
+// contract lists both results, and each row's lse = max + log(sum) is
+// stored after the output scaling is known.
+// CHECK-LABEL: func.func @with_lse(
+//  CHECK-SAME: %{{[^:]+}}: memref<?xf32>, %{{[^:]+}}: memref<?xf32>, %{{[^:]+}}: memref<?xf32>, %{{[^:]+}}: memref<?xf32>, %[[LSE:[^:]+]]: memref<?xf32>, %{{[^:]+}}: memref<?xi32>,
+//  CHECK-SAME: results = [#attn.kernel_tensor<"out", output, tensor<?x?x?x32xf32>, [batch, heads, queries, head_dim]>, #attn.kernel_tensor<"lse", lse, tensor<?x?x?xf32>, [batch, heads, queries]>]
+//       CHECK: math.log {{.*}} : vector<16xf32>
+//       CHECK: memref.store %{{.+}}, %[[LSE]][%{{.+}}] : memref<?xf32>
+func.func @with_lse(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> (tensor<?x?x?x32xf32>, tensor<?x?x?xf32>) {
+  %o, %l = attn.attention %q, %k, %v pattern(#attn.causal) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  return %o, %l : tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
 }

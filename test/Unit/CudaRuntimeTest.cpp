@@ -16,9 +16,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <array>
 #include <deque>
 #include <filesystem>
 #include <string>
@@ -153,17 +153,14 @@ std::string withoutDriver() {
   failures += expectPrefix("second launch",
                            launch(kernel, {1, 2, 2, 16, 16, 64}), expected);
   void *p = fakePointer();
-  if (runC(&kernel, p, p, p, p, {1, 2, 2, 16, 16, 64}) ==
-      0)
+  if (runC(&kernel, p, p, p, p, {1, 2, 2, 16, 16, 64}) == 0)
     failures += "attn_run_cuda_kernel succeeded\n";
   failures += expectPrefix("attn_last_error", attn_last_error(), expected);
   // A call that succeeds clears the last error.
-  if (runC(&kernel, p, p, p, p, {1, 0, 1, 16, 16, 64}) !=
-          0 ||
+  if (runC(&kernel, p, p, p, p, {1, 0, 1, 16, 16, 64}) != 0 ||
       *attn_last_error() != '\0')
     failures += "a call without work failed or kept the last error\n";
-  if (runC(nullptr, p, p, p, p, {1, 2, 2, 16, 16, 64}) !=
-          1 ||
+  if (runC(nullptr, p, p, p, p, {1, 2, 2, 16, 16, 64}) != 1 ||
       std::string_view(attn_last_error()) != "no kernel")
     failures += "a null kernel is not 'no kernel'\n";
 
@@ -205,8 +202,7 @@ std::string withStubDriver() {
   failures +=
       expectPrefix("launch", launch(kernel, {1, 2, 2, 16, 16, 64}), expected);
   void *p = fakePointer();
-  if (runC(&kernel, p, p, p, p, {1, 2, 2, 16, 16, 64}) ==
-      0)
+  if (runC(&kernel, p, p, p, p, {1, 2, 2, 16, 16, 64}) == 0)
     failures += "attn_run_cuda_kernel succeeded\n";
   failures += expectPrefix("attn_last_error", attn_last_error(), expected);
   failures +=
@@ -344,11 +340,11 @@ TEST(CudaShape, DescriptorErrors) {
   void *p = fakePointer();
   const void *arguments[] = {p, p, p};
   void *results[] = {p};
-  EXPECT_EQ(launchCudaKernel(kernel, absl::MakeSpan(arguments, 2), results,
-                             shape)
-                .message(),
-            "the kernel takes 3 arguments and 1 results; the call passes 2 "
-            "and 1");
+  EXPECT_EQ(
+      launchCudaKernel(kernel, absl::MakeSpan(arguments, 2), results, shape)
+          .message(),
+      "the kernel takes 3 arguments and 1 results; the call passes 2 "
+      "and 1");
 
   // Static tables must have the size of the layout for (Nq, Nk): here
   // 2 query blocks and 2 key blocks, 2 * (2 + 2 * 2) entries.
@@ -603,8 +599,8 @@ TEST(CudaGpu, LaunchesWithEachSchedule) {
                                              dkv->data(), dout->data(), shape);
       ASSERT_TRUE(status.ok()) << status;
     }
-    ASSERT_EQ(runC(c.kernel, dq->data(), dkv->data(), dkv->data(),
-                   dout->data(), {2, 2, 1, 5, 3, 4}),
+    ASSERT_EQ(runC(c.kernel, dq->data(), dkv->data(), dkv->data(), dout->data(),
+                   {2, 2, 1, 5, 3, 4}),
               0)
         << attn_last_error();
     EXPECT_STREQ(attn_last_error(), "");

@@ -12,7 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
-#include "attn/Dialect/Attn/IR/PatternSimplify.h"
+#include "attn/Dialect/Attn/IR/MaskSimplify.h"
 #include "attn/InitAll.h"
 #include "attn/Support/CheckedMath.h"
 

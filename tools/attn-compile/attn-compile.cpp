@@ -22,12 +22,11 @@
 
 #include "attn/InitAll.h"
 #include "attn/Support/AtomicFile.h"
-#include "attn/Target/CPU/AotCompiler.h"
-#include "attn/Target/CUDA/CudaCompiler.h"
-#include "attn/Target/Header/KernelHeader.h"
+#include "attn/Target/AllTargets.h"
 #include "attn/Tools/ToolSupport.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -38,131 +37,44 @@ using namespace mlir;
 using namespace mlir::attn;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory category("attn-compile options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
-                                      cl::Required);
-static cl::opt<std::string> target("target", cl::desc("cpu or cuda"),
-                                   cl::init("cpu"));
-static cl::list<std::string>
-    gpuArch("gpu-arch",
-            cl::desc("CUDA: architectures, one image each (default "
-                     "sm_80,sm_90)"),
-            cl::CommaSeparated);
+                                      cl::Required, cl::cat(category));
 static cl::opt<std::string> outputBase("o", cl::desc("DIR/name of the outputs"),
-                                       cl::Required);
+                                       cl::Required, cl::cat(category));
+static TargetFlags targetFlags(
+    category, "mcpu",
+    "CPU of the kernels (cpu) or of a GPU library's host code (cuda): host, "
+    "x86-64-v2, x86-64-v3, x86-64-v4, sapphirerapids, ... (default: host for "
+    "cpu, x86-64-v2 for cuda, so a GPU library runs on any x86-64 machine)",
+    /*offersTargets=*/true);
 static cl::opt<std::string>
-    mcpu("mcpu",
-         cl::desc("CPU of the kernels (cpu) or of a GPU library's host code "
-                  "(cuda): host, x86-64-v2, x86-64-v3, x86-64-v4, "
-                  "sapphirerapids, ... (default: host for cpu, x86-64-v2 "
-                  "for cuda, so a GPU library runs on any x86-64 machine)"),
-         cl::init("host"));
-static cl::opt<std::string> emit("emit",
-                                 cl::desc("obj, asm, llvm or mlir; CUDA: obj, "
-                                          "ptx, cubin or mlir"),
-                                 cl::init("obj"));
-static cl::opt<int> tileQ("tile-q", cl::desc("Queries per tile (0: default)"),
-                          cl::init(0));
-static cl::opt<int> tileK("tile-k", cl::desc("Keys per tile"), cl::init(64));
+    emit("emit",
+         cl::desc("What to write beside the header: obj (the library), or "
+                  "for study asm, llvm or mlir (cpu), ptx, cubin or mlir "
+                  "(cuda)"),
+         cl::init("obj"), cl::cat(category));
 
 [[noreturn]] static void fail(const std::string &message) {
   llvm::errs() << "attn-compile: error: " << message << "\n";
   std::exit(1);
 }
 
-/// The files to write, (path, bytes): all at the end, all or none.
-using Outputs = std::vector<std::pair<std::string, std::string>>;
-
-static void writeOutputs(const Outputs &outputs) {
-  std::string error;
-  if (!::attn::writeFilesAtomically(outputs, error))
-    fail(error);
-}
-
-/// The object file and static library of `result` as outputs.
-static void addLibrary(Outputs &outputs, AotResult &result,
-                       const std::string &name) {
-  std::string error;
-  FailureOr<std::string> object = emitMachineCode(result, false, error);
-  if (failed(object))
-    fail(error);
-  FailureOr<std::string> library =
-      makeStaticLibrary(name + ".o", *object, error);
-  if (failed(library))
-    fail(error);
-  outputs.push_back({outputBase + ".o", *object});
-  outputs.push_back({outputBase + ".a", *library});
-}
-
-/// --target cuda: the library, or the PTX / cubins / NVVM for study.
-static int compileCuda(ModuleOp module, const std::string &name) {
-  AttnCUDAPipelineOptions options;
-  if (tileQ > 0)
-    options.tileQ = tileQ;
-  options.tileK = tileK;
-  if (!gpuArch.empty())
-    options.chips = SmallVector<std::string>(gpuArch.begin(), gpuArch.end());
-  std::string ptxas;
-  if (emit == "obj" || emit == "cubin") {
-    ptxas = findPtxas();
-    if (ptxas.empty() && emit == "cubin")
-      fail("ptxas not found (set ATTN_PTXAS or CUDA_HOME, or put it on "
-           "PATH); --emit ptx needs none");
-    if (ptxas.empty())
-      llvm::errs() << "attn-compile: warning: ptxas not found (set ATTN_PTXAS "
-                      "or CUDA_HOME); the library holds PTX only, which the "
-                      "driver compiles when it loads\n";
-  }
-  std::string error;
-  // The host code (schedule functions) is portable unless --mcpu says.
-  std::string hostCpu =
-      mcpu.getNumOccurrences() ? std::string(mcpu) : "x86-64-v2";
-  if (failed(vectorWidthForCPU(hostCpu)))
-    fail("unknown cpu '" + hostCpu + "'");
-  std::unique_ptr<CudaCompileResult> result = compileForCUDA(
-      module, options, ptxas, emit == "obj" ? StringRef(hostCpu) : "", error);
-  if (!result)
-    fail(error);
-
-  std::string report;
-  for (const CudaImageCode &image : result->images)
-    report += image.ptxasReport;
-  Outputs outputs;
-  if (emit == "mlir") {
-    outputs.push_back({outputBase + ".mlir", result->nvvmMlir});
-  } else if (emit == "ptx") {
-    for (const CudaImageCode &image : result->images)
-      outputs.push_back({outputBase + "." + image.chip + ".ptx", image.ptx});
-  } else if (emit == "cubin") {
-    for (const CudaImageCode &image : result->images)
-      outputs.push_back(
-          {outputBase + "." + image.chip + ".cubin", image.cubin});
-  } else {
-    addLibrary(outputs, *result->host, name);
-  }
-  outputs.push_back(
-      {outputBase + ".h",
-       emitCudaKernelHeader(result->kernels, name,
-                            llvm::sys::path::filename(inputFile), report)});
-  writeOutputs(outputs);
-  return 0;
-}
-
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  registerAllTargets();
+  hideOtherFlags(category);
   cl::ParseCommandLineOptions(
       argc, argv, "attn-compile: attention kernels ahead of time\n");
-  if (target != "cpu" && target != "cuda")
-    fail("unsupported --target '" + target + "' (cpu or cuda)");
-  bool cuda = target == "cuda";
-  if (!cuda && emit != "obj" && emit != "asm" && emit != "llvm" &&
-      emit != "mlir")
-    fail("--emit must be obj, asm, llvm or mlir, got '" + emit + "'");
-  if (cuda && emit != "obj" && emit != "ptx" && emit != "cubin" &&
-      emit != "mlir")
-    fail("--emit must be obj, ptx, cubin or mlir for --target cuda, got '" +
-         emit + "'");
-  if (!cuda && !gpuArch.empty())
-    fail("--gpu-arch needs --target cuda");
+  std::string error;
+  const Target *target = targetFlags.resolve(error);
+  if (!target)
+    fail(error);
+  ArrayRef<StringRef> kinds = target->getEmitKinds();
+  if (!llvm::is_contained(kinds, emit))
+    fail("--emit must be " + llvm::join(kinds.drop_back(), ", ") + " or " +
+         kinds.back().str() + " for --target " + target->getName().str() +
+         ", got '" + emit + "'");
   std::string name = llvm::sys::path::filename(outputBase).str();
   if (name.empty() ||
       !llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
@@ -175,39 +87,21 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext ctx(registry);
-  std::string error;
   OwningOpRef<ModuleOp> module = parseModuleFile(ctx, inputFile, error);
   if (!module)
     fail(error);
-  if (cuda)
-    return compileCuda(*module, name);
-  AttnCPUPipelineOptions options;
-  options.tileQ = tileQ;
-  options.tileK = tileK;
-  std::unique_ptr<AotResult> result =
-      compileAheadOfTime(*module, mcpu, options, error);
-  if (!result)
+  FailureOr<Library> library = target->compileLibrary(
+      *module, name, llvm::sys::path::filename(inputFile), emit,
+      targetFlags.options(), error);
+  if (failed(library))
     fail(error);
-
-  Outputs outputs;
-  if (emit == "mlir") {
-    outputs.push_back({outputBase + ".mlir", result->loweredMlir});
-  } else if (emit == "llvm") {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    result->llvmModule->print(os, nullptr);
-    outputs.push_back({outputBase + ".ll", text});
-  } else if (emit == "asm") {
-    FailureOr<std::string> assembly = emitMachineCode(*result, true, error);
-    if (failed(assembly))
-      fail(error);
-    outputs.push_back({outputBase + ".s", *assembly});
-  } else {
-    addLibrary(outputs, *result, name);
-  }
-  outputs.push_back({outputBase + ".h",
-                     emitKernelHeader(result->kernels, name,
-                                      llvm::sys::path::filename(inputFile))});
-  writeOutputs(outputs);
+  for (const std::string &warning : library->warnings)
+    llvm::errs() << "attn-compile: warning: " << warning << "\n";
+  // All outputs together at the end: all or none.
+  std::vector<std::pair<std::string, std::string>> outputs;
+  for (const LibraryFile &file : library->files)
+    outputs.push_back({outputBase + "." + file.suffix, file.bytes});
+  if (!::attn::writeFilesAtomically(outputs, error))
+    fail(error);
   return 0;
 }

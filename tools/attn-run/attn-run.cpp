@@ -22,13 +22,9 @@
 
 #include "attn/InitAll.h"
 #include "attn/Reference/Reference.h"
-#include "attn/Runtime/CudaDriver.h"
 #include "attn/Runtime/TensorView.h"
-#include "attn/Runtime/ThreadPool.h"
-#include "attn/Support/HalfFloat.h"
 #include "attn/Support/Npy.h"
-#include "attn/Target/CPU/JitKernel.h"
-#include "attn/Target/CUDA/CudaJitKernel.h"
+#include "attn/Target/AllTargets.h"
 #include "attn/Tools/ToolSupport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -73,22 +69,10 @@ static cl::opt<int> repeat("repeat", cl::desc("Time K runs of the kernel"),
 static cl::opt<int> threads("num-threads",
                             cl::desc("Threads (0: one per hardware thread)"),
                             cl::init(0), cl::cat(category));
-static cl::opt<int> tileQ("tile-q", cl::desc("Queries per tile (0: default)"),
-                          cl::init(0), cl::cat(category));
-static cl::opt<int> tileK("tile-k", cl::desc("Keys per tile"), cl::init(64),
-                          cl::cat(category));
-static cl::opt<std::string> cpu("cpu",
-                                cl::desc("Target CPU: host, or an LLVM CPU "
-                                         "name such as x86-64-v3"),
-                                cl::init("host"), cl::cat(category));
-static cl::opt<std::string> target("target",
-                                   cl::desc("cpu, or cuda (an NVIDIA GPU)"),
-                                   cl::init("cpu"), cl::cat(category));
-static cl::list<std::string>
-    gpuArch("gpu-arch",
-            cl::desc("CUDA: architectures to compile for (default "
-                     "sm_80,sm_90; the GPU's own is used, else PTX)"),
-            cl::CommaSeparated, cl::cat(category));
+static TargetFlags targetFlags(category, "cpu",
+                               "CPU of the kernels: host, or an LLVM CPU name "
+                               "such as x86-64-v3 (default: host)",
+                               /*offersTargets=*/true);
 
 [[noreturn]] static void fail(const std::string &message) {
   llvm::errs() << "attn-run: error: " << message << "\n";
@@ -190,8 +174,7 @@ static ::attn::CallShape shapeOf(const ::attn::KernelTensor *tensors,
     views.emplace_back(view);
   }
   // Element types are converted by attn-run: check the shapes only.
-  std::vector<::attn::KernelTensor> arguments(tensors,
-                                              tensors + arrays.size());
+  std::vector<::attn::KernelTensor> arguments(tensors, tensors + arrays.size());
   for (::attn::KernelTensor &t : arguments)
     t.element = ::attn::kElementF32;
   return check(::attn::checkViews(arguments, views));
@@ -206,137 +189,41 @@ static std::vector<int64_t> resultShape(const ::attn::KernelTensor &tensor,
   return dims;
 }
 
-/// --target cuda: compiles `entry`, runs it on the GPU, returns the results.
-static std::vector<npy::Array> runOnCuda(ModuleOp module,
+/// The kernel of `entry` for `target`, run on `args`.
+static std::vector<npy::Array> runKernel(const Target &target, ModuleOp module,
                                          const std::vector<npy::Array> &args,
                                          ::attn::CallShape &shape) {
-  namespace cuda = ::attn::cuda;
-  AttnCUDAPipelineOptions options;
-  if (tileQ > 0)
-    options.tileQ = tileQ;
-  options.tileK = tileK;
-  if (!gpuArch.empty())
-    options.chips = SmallVector<std::string>(gpuArch.begin(), gpuArch.end());
   std::string error;
-  std::unique_ptr<CudaJitKernel> kernel =
-      CudaJitKernel::compile(module, entry, options, error);
+  std::unique_ptr<LoadedKernel> kernel =
+      target.load(module, entry, targetFlags.options(), error);
   if (!kernel)
     fail(error);
-  const ::attn::CudaKernelDescriptor &d = kernel->getDescriptor();
-  shape = shapeOf(d.tensors, args);
-  std::string problem = ::attn::checkCallShape(d, shape);
-  if (!problem.empty())
+  const ::attn::KernelTensor *tensors = kernel->getTensors();
+  shape = shapeOf(tensors, args);
+  if (std::string problem = kernel->checkShape(shape); !problem.empty())
     fail(problem);
-  check(cuda::ensureContext());
-
-  // Element type conversions on the host.
-  auto halfKind = [](int64_t element) {
-    return element == ::attn::kElementBF16 ? ::attn::HalfKind::BF16
-                                           : ::attn::HalfKind::F16;
-  };
-  auto allocate = [](int64_t elements, int64_t element) {
-    return check(cuda::DeviceBuffer::allocate(std::max<size_t>(
-        size_t(elements) * ::attn::elementBytes(element), 16)));
-  };
-  std::vector<cuda::DeviceBuffer> buffers;
-  for (size_t i = 0; i < args.size(); ++i) {
-    int64_t element = d.tensors[i].element;
-    const std::vector<float> &data = args[i].data;
-    buffers.push_back(allocate(int64_t(data.size()), element));
-    if (element == ::attn::kElementF32) {
-      check(cuda::copyToDevice(buffers.back().get(), data.data(),
-                               data.size() * 4));
-    } else {
-      std::vector<uint16_t> bits = ::attn::toHalf(data, halfKind(element));
-      check(cuda::copyToDevice(buffers.back().get(), bits.data(),
-                               bits.size() * 2));
-    }
-  }
-  for (int64_t r = 0; r < d.numResults; ++r) {
-    const ::attn::KernelTensor &t = d.tensors[d.numArguments + r];
-    buffers.push_back(allocate(::attn::elementsOf(t, shape), t.element));
-  }
-  std::vector<const void *> argumentData;
-  std::vector<void *> resultData;
-  for (size_t i = 0; i < buffers.size(); ++i) {
-    if (int64_t(i) < d.numArguments)
-      argumentData.push_back(buffers[i].data());
-    else
-      resultData.push_back(buffers[i].data());
-  }
-  auto once = [&] { check(kernel->launch(argumentData, resultData, shape)); };
-  once(); // also the warm-up of --repeat
-  check(cuda::synchronize());
-  if (repeat > 0) {
-    std::vector<double> times;
-    for (int r = 0; r < repeat; ++r) {
-      cuda::EventTimer timer = check(cuda::EventTimer::create());
-      check(timer.start());
-      once();
-      check(timer.stop());
-      times.push_back(check(timer.elapsedMs()));
-    }
-    std::sort(times.begin(), times.end());
-    llvm::errs() << llvm::format("attn-run: kernel median %.3f ms, min %.3f "
-                                 "ms over %d runs; compile %.1f ms\n",
-                                 times[times.size() / 2], times.front(),
-                                 int(repeat), kernel->compileMillis());
-  }
-  std::vector<npy::Array> results;
-  for (int64_t r = 0; r < d.numResults; ++r) {
-    const ::attn::KernelTensor &t = d.tensors[d.numArguments + r];
-    const cuda::DeviceBuffer &buffer = buffers[d.numArguments + r];
-    npy::Array &result = results.emplace_back();
-    result.shape = resultShape(t, shape);
-    result.data.resize(::attn::elementsOf(t, shape));
-    if (t.element == ::attn::kElementF32) {
-      check(cuda::copyToHost(result.data.data(), buffer.get(),
-                             result.data.size() * 4));
-    } else {
-      std::vector<uint16_t> bits(result.data.size());
-      check(cuda::copyToHost(bits.data(), buffer.get(), bits.size() * 2));
-      result.data = ::attn::fromHalf(bits, halfKind(t.element));
-    }
-  }
-  return results;
-}
-
-/// The CPU kernel (JIT) of `entry` on `args`.
-static std::vector<npy::Array> runOnCpu(ModuleOp module,
-                                        const std::vector<npy::Array> &args,
-                                        ::attn::CallShape &shape) {
-  AttnCPUPipelineOptions options;
-  options.tileQ = tileQ;
-  options.tileK = tileK;
-  options.cpu = cpu;
-  std::string error;
-  std::unique_ptr<JitKernel> kernel =
-      JitKernel::compile(module, entry, options, error);
-  if (!kernel)
-    fail(error);
-  const ::attn::KernelDescriptor &d = kernel->getDescriptor();
-  shape = shapeOf(d.tensors, args);
-  if (failed(kernel->checkShape(shape, error)))
-    fail(error);
-  std::vector<npy::Array> results(d.numResults);
-  std::vector<const void *> argumentData;
-  std::vector<void *> resultData;
+  int64_t numResults = int64_t(kernel->getContract().getResults().size());
+  std::vector<npy::Array> results(numResults);
+  std::vector<const float *> argumentData;
+  std::vector<float *> resultData;
   for (const npy::Array &array : args)
     argumentData.push_back(array.data.data());
-  for (int64_t r = 0; r < d.numResults; ++r) {
-    const ::attn::KernelTensor &t = d.tensors[d.numArguments + r];
+  for (int64_t r = 0; r < numResults; ++r) {
+    const ::attn::KernelTensor &t = tensors[args.size() + r];
     results[r].shape = resultShape(t, shape);
     results[r].data.assign(::attn::elementsOf(t, shape), 0.0f);
     resultData.push_back(results[r].data.data());
   }
-  ::attn::ThreadPool pool(threads);
-  auto once = [&] { kernel->run(argumentData, resultData, shape, pool); };
-  once(); // also the warm-up of --repeat
+  std::vector<double> times = check(
+      kernel->runOnHost(argumentData, resultData, shape, threads, repeat));
   if (repeat > 0) {
-    RunTimes times = timeRuns(repeat, once);
-    llvm::errs() << llvm::format("attn-run: kernel median %.3f ms, min "
-                                 "%.3f ms over %d runs; compile %.1f ms\n",
-                                 times.medianMs, times.minMs, int(repeat),
+    std::sort(times.begin(), times.end());
+    size_t mid = times.size() / 2;
+    double median =
+        times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+    llvm::errs() << llvm::format("attn-run: kernel median %.3f ms, min %.3f "
+                                 "ms over %d runs; compile %.1f ms\n",
+                                 median, times.front(), int(repeat),
                                  kernel->compileMillis());
   }
   return results;
@@ -360,8 +247,12 @@ static std::vector<npy::Array> runReference(func::FuncOp func,
   if (failed(values))
     fail(error);
   // The mask's sizes: the first argument's queries, the second's keys.
-  shape = {0, 0, 0, args[0].shape[2],
-           args.size() > 1 ? args[1].shape[2] : args[0].shape[2], 0};
+  shape = {0,
+           0,
+           0,
+           args[0].shape[2],
+           args.size() > 1 ? args[1].shape[2] : args[0].shape[2],
+           0};
   std::vector<npy::Array> results;
   for (const reference::Tensor &value : *values) {
     npy::Array &result = results.emplace_back();
@@ -373,18 +264,20 @@ static std::vector<npy::Array> runReference(func::FuncOp func,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  registerAllTargets();
+  hideOtherFlags(category);
   cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn function\n");
   if (repeat < 0 || repeat > 100000)
     fail("--repeat must be in [0, 100000]");
   if (threads < 0 || threads > 1024)
     fail("--num-threads must be in [0, 1024]");
-  if (target != "cpu" && target != "cuda")
-    fail("--target must be cpu or cuda, got '" + target + "'");
-  if (target != "cuda" && !gpuArch.empty())
-    fail("--gpu-arch needs --target cuda");
-  if (target == "cuda" && useReference)
-    fail("--reference runs on the CPU; leave out --target cuda");
+  std::string error;
+  const Target *target = targetFlags.resolve(error);
+  if (!target)
+    fail(error);
+  if (target->getName() != "cpu" && useReference)
+    fail("--reference runs on the CPU; leave out --target " +
+         target->getName().str());
 
   // The IR.
   DialectRegistry registry;
@@ -400,7 +293,8 @@ int main(int argc, char **argv) {
   for (Type type : func.getFunctionType().getInputs())
     if (!isa<RankedTensorType>(type) ||
         !isa<FloatType>(cast<RankedTensorType>(type).getElementType()))
-      fail("@" + entry + " takes an argument that is not a float tensor; "
+      fail("@" + entry +
+           " takes an argument that is not a float tensor; "
            "attn-run reads float32 .npy files");
   if (outputs.size() != func.getNumResults())
     fail("@" + entry + " returns " + std::to_string(func.getNumResults()) +
@@ -411,12 +305,10 @@ int main(int argc, char **argv) {
 
   ::attn::CallShape shape{};
   std::vector<npy::Array> results =
-      useReference       ? runReference(func, args, shape)
-      : target == "cuda" ? runOnCuda(*module, args, shape)
-                         : runOnCpu(*module, args, shape);
+      useReference ? runReference(func, args, shape)
+                   : runKernel(*target, *module, args, shape);
 
   // The mask first, then the outputs: a failure removes those written.
-  std::string error;
   if (!dumpMask.empty()) {
     if (shape.nq * shape.nk > (int64_t(1) << 31))
       fail("--dump-mask needs Nq * Nk <= 2^31");

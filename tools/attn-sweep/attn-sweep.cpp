@@ -14,15 +14,16 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "SweepReport.h"
+#include "attn/Sweep/SweepReport.h"
 
 #include "attn/Analysis/BlockSchedule.h"
 #include "attn/Analysis/CostModel.h"
 #include "attn/InitAll.h"
 #include "attn/Reference/Reference.h"
-#include "attn/Runtime/Calibration.h"
+#include "attn/Sweep/Calibration.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Support/AtomicFile.h"
+#include "attn/Target/CPU/CpuTarget.h"
 #include "attn/Target/CPU/JitKernel.h"
 #include "attn/Tools/ToolSupport.h"
 
@@ -50,35 +51,40 @@ using namespace mlir::attn;
 namespace cl = llvm::cl;
 namespace sweep = ::attn::sweep;
 
+static cl::OptionCategory category("attn-sweep options");
 static cl::list<std::string> files(cl::Positional, cl::desc("<file.mlir>..."),
-                                   cl::OneOrMore);
+                                   cl::OneOrMore, cl::cat(category));
 static cl::list<int64_t> seqLens("seq", cl::desc("Sequence lengths"),
-                                 cl::CommaSeparated, cl::OneOrMore);
-static cl::opt<int64_t> batch("batch", cl::desc("Batch size"), cl::init(1));
+                                 cl::CommaSeparated, cl::OneOrMore,
+                                 cl::cat(category));
+static cl::opt<int64_t> batch("batch", cl::desc("Batch size"), cl::init(1),
+                              cl::cat(category));
 static cl::opt<int64_t> heads("heads",
                               cl::desc("Heads where the IR leaves them open"),
-                              cl::init(4));
+                              cl::init(4), cl::cat(category));
 static cl::opt<int> repeat("repeat", cl::desc("Timed runs per point"),
-                           cl::init(5));
-static cl::opt<std::string> csvFile("csv", cl::desc("Write the rows as CSV"));
-static cl::opt<std::string> jsonFile("json",
-                                     cl::desc("Write the rows as JSON"));
-static cl::opt<std::string> reportDir("report",
-                                      cl::desc("Write DIR/index.html"));
+                           cl::init(5), cl::cat(category));
+static cl::opt<std::string> csvFile("csv", cl::desc("Write the rows as CSV"),
+                                    cl::cat(category));
+static cl::opt<std::string> jsonFile("json", cl::desc("Write the rows as JSON"),
+                                     cl::cat(category));
 static cl::opt<std::string>
-    machineFile("machine", cl::desc("Machine peaks (JSON) instead of the "
-                                    "calibration"));
-static cl::opt<int> tileQ("tile-q", cl::desc("Queries per tile (0: default)"),
-                          cl::init(0));
-static cl::opt<int> tileK("tile-k", cl::desc("Keys per tile"), cl::init(64));
-static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU"),
-                                cl::init("host"));
+    reportDir("report", cl::desc("Write DIR/index.html"), cl::cat(category));
+static cl::opt<std::string>
+    machineFile("machine",
+                cl::desc("Machine peaks (JSON) instead of the "
+                         "calibration"),
+                cl::cat(category));
+static TargetFlags targetFlags(category, "cpu",
+                               "CPU of the kernels: host, or an LLVM CPU name "
+                               "such as x86-64-v3 (default: host)",
+                               /*offersTargets=*/false);
 static cl::opt<int64_t>
     checkMax("check-max", cl::desc("Check against the reference up to this N"),
-             cl::init(512));
+             cl::init(512), cl::cat(category));
 static cl::opt<int> threads("num-threads",
                             cl::desc("Threads (0: one per hardware thread)"),
-                            cl::init(0));
+                            cl::init(0), cl::cat(category));
 
 [[noreturn]] static void fail(const std::string &message) {
   llvm::errs() << "attn-sweep: error: " << message << "\n";
@@ -215,8 +221,15 @@ private:
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  registerCPUTarget();
+  hideOtherFlags(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "attn-sweep: predicted vs measured cost\n");
+  {
+    std::string error;
+    if (!targetFlags.resolve(error))
+      fail(error);
+  }
   for (int64_t n : seqLens)
     if (n < 1 || n > (int64_t(1) << 20))
       fail("--seq values must be in [1, 2^20], got " + std::to_string(n));
@@ -263,10 +276,11 @@ int main(int argc, char **argv) {
     OwningOpRef<ModuleOp> source = parse(variant.file);
     auto func = source->lookupSymbol<func::FuncOp>(variant.name);
     OwningOpRef<ModuleOp> module = parse(variant.file);
+    TargetOptions flags = targetFlags.options();
     AttnCPUPipelineOptions options;
-    options.tileQ = tileQ;
-    options.tileK = tileK;
-    options.cpu = cpu;
+    options.tileQ = flags.tileQ;
+    options.tileK = flags.tileK;
+    options.cpu = flags.cpu.empty() ? "host" : flags.cpu;
     std::string error;
     std::unique_ptr<JitKernel> kernel =
         JitKernel::compile(*module, variant.name, options, error);
@@ -288,8 +302,8 @@ int main(int argc, char **argv) {
       bool banded = hasBandedSchedule(pattern);
       for (int64_t qb = 0; qb * kernelTileQ < n; ++qb) {
         std::string line((n + kernelTileK - 1) / kernelTileK, '.');
-        VisitedBlocks v =
-            scheduleQueryBlock(pattern, banded, n, n, kernelTileQ, kernelTileK, qb);
+        VisitedBlocks v = scheduleQueryBlock(pattern, banded, n, n, kernelTileQ,
+                                             kernelTileK, qb);
         for (int64_t kb : v.partial)
           line[kb] = 'P';
         for (int64_t kb : v.full)

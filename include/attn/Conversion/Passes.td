@@ -16,7 +16,7 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
     gpu.func @attn_kernel_f(%q: memref<?xbf16>, %k: memref<?xbf16>,
                             %v: memref<?xbf16>, %out: memref<?xbf16>,
                             %tables: memref<?xi32>, %B: index, %H: index,
-                            %Hkv: index, %Nq: index, %Nk: index)
+                            %Hkv: index, %Nq: index, %Nk: index, %D: index)
         workgroup(%keys: memref<4608xbf16, #gpu.address_space<workgroup>>,
                   %values: memref<4608xbf16, #gpu.address_space<workgroup>>)
         kernel attributes {known_block_size = array<i32: 128, 1, 1>, ...}
@@ -35,10 +35,14 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "::mlir::ModuleOp"> {
       Needs tile_q = 16 x warps, tile_k and D multiples of 16.
     - f32: one thread per query row (SIMT), f32 throughout.
 
-    The facts the runtime needs (tile sizes, threads, element type, schedule
-    kind) are in `attn.kernel`; `@<f>.schedule` builds the tables of an
-    irregular pattern on the host when N is dynamic, as for `attn-tile`; static
-    tables are kept in `attn.static_tables`. The original function is erased.
+    The parameters are those of `attn-tile`'s kernels without the work
+    items: a buffer per tensor (an lse result adds an f32 buffer after the
+    output; one thread per row, or per quad of the tensor-core kernel, stores
+    it), the tables, the sizes. The contract the runtime launches it by
+    (tensors, tile sizes, threads, schedule kind, static tables) is the typed
+    `#attn.kernel` attribute `attn.kernel`; `@<f>.schedule` builds the tables
+    of an irregular pattern on the host when N is dynamic, as for `attn-tile`.
+    The original function is erased.
   }];
   let dependentDialects = ["arith::ArithDialect", "gpu::GPUDialect",
                            "LLVM::LLVMDialect", "math::MathDialect",

@@ -68,9 +68,8 @@ FailureOr<Tensor> evaluate(func::FuncOp func, ArrayRef<Tensor> inputs,
                            std::string &error);
 
 /// evaluate() for a function of any number of results, in result order.
-FailureOr<std::vector<Tensor>> evaluateAll(func::FuncOp func,
-                                           ArrayRef<Tensor> inputs,
-                                           std::string &error);
+FailureOr<std::vector<Tensor>>
+evaluateAll(func::FuncOp func, ArrayRef<Tensor> inputs, std::string &error);
 
 /// Relative error ‖a − b‖₂ / ‖b‖₂ (‖a − b‖₂ when b is zero); +inf when the
 /// shapes differ, so a mismatch never passes a tolerance check.

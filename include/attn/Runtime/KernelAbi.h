@@ -8,7 +8,8 @@
 // and the LLVM constants the compilers emit (attn/Target/DescriptorBuilder.h)
 // both come from them, so the two layouts cannot drift apart.
 //
-// The symbols of a library are named in one place, attn/Runtime/KernelSymbols.h.
+// The symbols of a library are named in one place,
+// attn/Runtime/KernelSymbols.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,9 +47,9 @@ enum ElementKind : int64_t {
 
 /// Bytes per element of `kind` (0 for an unknown kind).
 inline int64_t elementBytes(int64_t kind) {
-  return kind == kElementF16 || kind == kElementBF16       ? 2
+  return kind == kElementF16 || kind == kElementBF16  ? 2
          : kind == kElementF32 || kind == kElementI32 ? 4
-                                                          : 0;
+                                                      : 0;
 }
 
 /// The sizes of a call, in the order a kernel receives them. Each dimension
@@ -94,20 +95,20 @@ using ScheduleEntry = void (*)(MemRef1D<int32_t> *, int64_t, int64_t);
 
 /// One argument or result of a kernel.
 #define ATTN_KERNEL_TENSOR_FIELDS(X)                                           \
-  X(PTR, const char *, name)  /* as written in the source: "q", "out" */      \
-  X(INT, int64_t, role)       /* a TensorRole */                              \
-  X(INT, int64_t, element)    /* an ElementKind */                            \
+  X(PTR, const char *, name) /* as written in the source: "q", "out" */        \
+  X(INT, int64_t, role)      /* a TensorRole */                                \
+  X(INT, int64_t, element)   /* an ElementKind */                              \
   X(INT, int64_t, rank)                                                        \
-  X(DIMS, int64_t, sizes)     /* per dimension: the SizeIndex it equals */    \
+  X(DIMS, int64_t, sizes)      /* per dimension: the SizeIndex it equals */    \
   X(DIMS, int64_t, staticDims) /* per dimension: its static extent, or -1 */
 
 /// What every kernel descriptor starts with.
 #define ATTN_KERNEL_COMMON_FIELDS(X)                                           \
-  X(INT, int64_t, abiVersion) /* kKernelAbiVersion */                         \
-  X(PTR, const char *, name)  /* the source function's name */                \
+  X(INT, int64_t, abiVersion) /* kKernelAbiVersion */                          \
+  X(PTR, const char *, name)  /* the source function's name */                 \
   X(INT, int64_t, numArguments)                                                \
   X(INT, int64_t, numResults)                                                  \
-  X(PTR, const KernelTensor *, tensors) /* arguments, then results */         \
+  X(PTR, const KernelTensor *, tensors) /* arguments, then results */          \
   X(INT, int64_t, tileQ)                                                       \
   X(INT, int64_t, tileK)                                                       \
   X(INT, int64_t, schedule) /* a ScheduleKind */
@@ -121,8 +122,8 @@ using ScheduleEntry = void (*)(MemRef1D<int32_t> *, int64_t, int64_t);
 /// One code image of a GPU kernel: a cubin for one architecture, or PTX
 /// text that the driver compiles for its device.
 #define ATTN_CUDA_IMAGE_FIELDS(X)                                              \
-  X(PTR, const char *, arch) /* "sm_80", "sm_90": the cubin's or PTX's */     \
-  X(INT, int64_t, isPtx)     /* 1: NUL-terminated PTX text, 0: cubin */       \
+  X(PTR, const char *, arch) /* "sm_80", "sm_90": the cubin's or PTX's */      \
+  X(INT, int64_t, isPtx)     /* 1: NUL-terminated PTX text, 0: cubin */        \
   X(PTR, const void *, data)                                                   \
   X(INT, int64_t, size) /* bytes (PTX: without the NUL) */
 
@@ -133,14 +134,15 @@ using ScheduleEntry = void (*)(MemRef1D<int32_t> *, int64_t, int64_t);
   X(INT, int64_t, threadsPerBlock)                                             \
   X(INT, int64_t, numImages)                                                   \
   X(PTR, const CudaImage *, images)                                            \
-  X(PTR, const int32_t *, staticTables) /* kScheduleStaticTables */           \
+  X(PTR, const int32_t *, staticTables) /* kScheduleStaticTables */            \
   X(INT, int64_t, staticTableSize)                                             \
   X(PTR, ScheduleEntry, buildTables) /* kScheduleTables: on the host */
 
 #define ATTN_DECLARE_FIELD_INT(TYPE, NAME) TYPE NAME;
 #define ATTN_DECLARE_FIELD_PTR(TYPE, NAME) TYPE NAME;
 #define ATTN_DECLARE_FIELD_DIMS(TYPE, NAME) TYPE NAME[kMaxTensorRank];
-#define ATTN_DECLARE_FIELD(KIND, TYPE, NAME) ATTN_DECLARE_FIELD_##KIND(TYPE, NAME)
+#define ATTN_DECLARE_FIELD(KIND, TYPE, NAME)                                   \
+  ATTN_DECLARE_FIELD_##KIND(TYPE, NAME)
 #define ATTN_COUNT_SLOTS_INT 1
 #define ATTN_COUNT_SLOTS_PTR 1
 #define ATTN_COUNT_SLOTS_DIMS kMaxTensorRank

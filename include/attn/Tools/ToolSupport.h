@@ -3,10 +3,13 @@
 #ifndef ATTN_TOOLS_TOOLSUPPORT_H
 #define ATTN_TOOLS_TOOLSUPPORT_H
 
+#include "attn/Target/Target.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/CommandLine.h"
 
 #include <string>
 #include <vector>
@@ -23,6 +26,38 @@ OwningOpRef<ModuleOp> parseModuleFile(MLIRContext &ctx, StringRef path,
 /// gives "wq"), read at the arguments' locations; "" for an argument
 /// without one (a generic-form file with explicit locations, say).
 std::vector<std::string> sourceArgumentNames(func::FuncOp func);
+
+/// The flags of the tools that compile kernels, declared once: --target and
+/// --gpu-arch (with `offersTargets`), --tile-q, --tile-k and the CPU flag
+/// (`cpuFlag`: --cpu for attn-run and attn-sweep, --mcpu for attn-compile).
+/// Make one at namespace scope, before the command line is parsed.
+class TargetFlags {
+public:
+  TargetFlags(llvm::cl::OptionCategory &category, const char *cpuFlag,
+              const char *cpuHelp, bool offersTargets);
+  /// The options the flags give.
+  TargetOptions options() const;
+  /// The chosen target with its options checked, or null with the reason.
+  const Target *resolve(std::string &error) const;
+  /// The name of the chosen target.
+  std::string targetName() const;
+
+private:
+  bool offersTargets;
+  llvm::cl::opt<std::string> target;
+  llvm::cl::list<std::string> gpuArch;
+  llvm::cl::opt<int> tileQ, tileK;
+  llvm::cl::opt<std::string> cpu;
+};
+
+/// Hides LLVM's and MLIR's internal flags from --help: only `category`
+/// (and --help, --version) remain.
+void hideOtherFlags(llvm::cl::OptionCategory &category);
+
+/// Hides from --help (not from --help-hidden) every flag registered so far
+/// but --help and --version: LLVM's hundreds of back-end flags. attn-opt
+/// calls it before MlirOptMain registers the flags it shows.
+void hideRegisteredFlags();
 
 struct RunTimes {
   double medianMs, minMs;

@@ -13,8 +13,8 @@
 #include "GPUKernelBuilder.h"
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
-#include "attn/Dialect/Attn/Transforms/KernelFunction.h"
-#include "attn/Dialect/Attn/Transforms/ScheduleFunction.h"
+#include "attn/Codegen/KernelFunction.h"
+#include "attn/Codegen/ScheduleFunction.h"
 #include "attn/Runtime/KernelSymbols.h"
 
 #include "mlir/IR/SymbolTable.h"

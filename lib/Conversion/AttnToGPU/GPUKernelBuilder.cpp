@@ -2,8 +2,8 @@
 
 #include "GPUKernelBuilder.h"
 
-#include "attn/Dialect/Attn/Transforms/KernelFunction.h"
-#include "attn/Dialect/Attn/Transforms/ScheduleLoops.h"
+#include "attn/Codegen/KernelFunction.h"
+#include "attn/Codegen/ScheduleLoops.h"
 #include "attn/Runtime/KernelAbi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -94,9 +94,9 @@ Value GPUKernelBuilder::exp2(Value x) {
 }
 
 Value GPUKernelBuilder::log2(Value x) {
-  return LLVM::CallIntrinsicOp::create(b, loc, f32,
-                                       b.getStringAttr("llvm.nvvm.lg2.approx.f"),
-                                       ValueRange{x})
+  return LLVM::CallIntrinsicOp::create(
+             b, loc, f32, b.getStringAttr("llvm.nvvm.lg2.approx.f"),
+             ValueRange{x})
       .getResult(0);
 }
 

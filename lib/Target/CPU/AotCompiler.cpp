@@ -38,8 +38,8 @@ void addEntryPoints(llvm::Module &m, KernelAttr kernel) {
   llvm::PointerType *ptr = llvm::PointerType::getUnqual(ctx);
   std::string name = kernel.getName().str();
   llvm::Constant *buildTables = llvm::ConstantPointerNull::get(ptr);
-  if (llvm::Function *schedule = m.getFunction(::attn::symbols::cInterface(
-          ::attn::symbols::scheduleFunction(name))))
+  if (llvm::Function *schedule = m.getFunction(
+          ::attn::symbols::cInterface(::attn::symbols::scheduleFunction(name))))
     buildTables = schedule;
   RecordConstant record(ctx, RecordConstant::Record::KernelDescriptor);
   setCommonFields(record, m, kernel, name);
@@ -220,4 +220,20 @@ FailureOr<std::string> mlir::attn::makeStaticLibrary(StringRef objectName,
     return failure();
   }
   return (*archive)->getBuffer().str();
+}
+
+LogicalResult mlir::attn::addObjectAndArchive(std::vector<LibraryFile> &files,
+                                              AotResult &result,
+                                              StringRef libraryName,
+                                              std::string &error) {
+  FailureOr<std::string> object = emitMachineCode(result, false, error);
+  if (failed(object))
+    return failure();
+  FailureOr<std::string> archive =
+      makeStaticLibrary((libraryName + ".o").str(), *object, error);
+  if (failed(archive))
+    return failure();
+  files.push_back({"o", *object});
+  files.push_back({"a", *archive});
+  return success();
 }

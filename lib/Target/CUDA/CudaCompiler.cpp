@@ -135,8 +135,8 @@ private:
         entries.push_back(image(code.chip, "attn.arch." + code.chip, false,
                                 code.cubin, "attn.cubin." + code.chip));
     const CudaImageCode &portable = result.images.front();
-    entries.push_back(image(portable.chip, "attn.ptxarch", true, portable.ptx,
-                            "attn.ptx"));
+    entries.push_back(
+        image(portable.chip, "attn.ptxarch", true, portable.ptx, "attn.ptx"));
     numImages = entries.size();
     auto *arrayTy = llvm::ArrayType::get(
         RecordConstant::typeOf(ctx, RecordConstant::Record::CudaImage),
@@ -151,8 +151,7 @@ private:
     llvm::Constant *tables = llvm::ConstantPointerNull::get(ptr);
     int64_t tableSize = 0;
     if (DenseI32ArrayAttr staticTables = kernel.getStaticTables()) {
-      auto *init =
-          llvm::ConstantDataArray::get(ctx, staticTables.asArrayRef());
+      auto *init = llvm::ConstantDataArray::get(ctx, staticTables.asArrayRef());
       tables = new llvm::GlobalVariable(m, init->getType(), true,
                                         llvm::GlobalValue::PrivateLinkage, init,
                                         "attn.tables." + name);

@@ -51,8 +51,7 @@ CudaJitKernel::compile(ModuleOp module, StringRef name,
   kernel->functionName = ::attn::symbols::kernel(source);
   kernel->tensors = std::make_unique<KernelTensorRecords>(contract);
   ::attn::CudaKernelDescriptor &d = kernel->descriptor;
-  fillCommonFields(d, contract, kernel->functionName.c_str(),
-                   *kernel->tensors);
+  fillCommonFields(d, contract, kernel->functionName.c_str(), *kernel->tensors);
   d.threadsPerBlock = contract.getThreads();
   d.numImages = kernel->images.size();
   d.images = kernel->images.data();
@@ -100,10 +99,9 @@ absl::Status CudaJitKernel::launch(ArrayRef<const void *> arguments,
                                    ArrayRef<void *> results,
                                    const ::attn::CallShape &shape,
                                    void *stream) {
-  return ::attn::launchCudaKernel(descriptor,
-                                  {arguments.data(), arguments.size()},
-                                  {results.data(), results.size()}, shape,
-                                  stream);
+  return ::attn::launchCudaKernel(
+      descriptor, {arguments.data(), arguments.size()},
+      {results.data(), results.size()}, shape, stream);
 }
 
 absl::Status CudaJitKernel::launch(const void *q, const void *k, const void *v,

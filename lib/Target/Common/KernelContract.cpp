@@ -150,9 +150,9 @@ RecordConstant &RecordConstant::set(StringRef field, ArrayRef<int64_t> dims) {
   for (int d = 0; d < ::attn::kMaxTensorRank; ++d)
     entries.push_back(llvm::ConstantInt::get(
         i64, d < int(dims.size()) ? dims[d] : 0, /*IsSigned=*/true));
-  return set(field, llvm::ConstantArray::get(
-                        llvm::ArrayType::get(i64, ::attn::kMaxTensorRank),
-                        entries));
+  return set(field,
+             llvm::ConstantArray::get(
+                 llvm::ArrayType::get(i64, ::attn::kMaxTensorRank), entries));
 }
 
 llvm::Constant *RecordConstant::get() {
@@ -183,9 +183,9 @@ void mlir::attn::setCommonFields(RecordConstant &record, llvm::Module &m,
     const ::attn::KernelTensor &t = tensors.data()[i];
     RecordConstant entry(ctx, RecordConstant::Record::KernelTensor);
     entry
-        .set("name", emitBytes(m, t.name,
-                               "attn.tensor." + kernel.getName() + "." + t.name,
-                               true))
+        .set("name",
+             emitBytes(m, t.name,
+                       "attn.tensor." + kernel.getName() + "." + t.name, true))
         .set("role", t.role)
         .set("element", t.element)
         .set("rank", t.rank)
@@ -210,9 +210,9 @@ void mlir::attn::setCommonFields(RecordConstant &record, llvm::Module &m,
       .set("schedule", int64_t(kernel.getSchedule()));
 }
 
-void mlir::attn::emitCEntry(llvm::Module &m, KernelAttr kernel,
-                            StringRef entry, llvm::Constant *descriptor,
-                            StringRef run, ArrayRef<llvm::Type *> trailing) {
+void mlir::attn::emitCEntry(llvm::Module &m, KernelAttr kernel, StringRef entry,
+                            llvm::Constant *descriptor, StringRef run,
+                            ArrayRef<llvm::Type *> trailing) {
   llvm::LLVMContext &ctx = m.getContext();
   llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
   llvm::Type *i32 = llvm::Type::getInt32Ty(ctx);
@@ -226,18 +226,18 @@ void mlir::attn::emitCEntry(llvm::Module &m, KernelAttr kernel,
   runParams.insert(runParams.end(), trailing.begin(), trailing.end());
   llvm::FunctionCallee callee = m.getOrInsertFunction(
       run, llvm::FunctionType::get(i32, runParams, false));
-  auto *function = llvm::Function::Create(
-      llvm::FunctionType::get(i32, params, false),
-      llvm::GlobalValue::ExternalLinkage, entry, m);
+  auto *function =
+      llvm::Function::Create(llvm::FunctionType::get(i32, params, false),
+                             llvm::GlobalValue::ExternalLinkage, entry, m);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", function));
   auto array = [&](llvm::Type *element, unsigned count, unsigned first) {
     llvm::Value *slots =
         b.CreateAlloca(llvm::ArrayType::get(element, std::max(count, 1u)));
     for (unsigned i = 0; i < count; ++i)
-      b.CreateStore(function->getArg(first + i),
-                    b.CreateConstInBoundsGEP2_32(
-                        llvm::ArrayType::get(element, std::max(count, 1u)),
-                        slots, 0, i));
+      b.CreateStore(
+          function->getArg(first + i),
+          b.CreateConstInBoundsGEP2_32(
+              llvm::ArrayType::get(element, std::max(count, 1u)), slots, 0, i));
     return slots;
   };
   std::vector<llvm::Value *> args = {

@@ -60,9 +60,8 @@ std::string cParameters(KernelAttr kernel, const HeaderStyle &style) {
   std::string text;
   llvm::raw_string_ostream os(text);
   bool first = true;
-  for (auto [list, isResult] :
-       {std::pair(kernel.getArguments(), false),
-        std::pair(kernel.getResults(), true)})
+  for (auto [list, isResult] : {std::pair(kernel.getArguments(), false),
+                                std::pair(kernel.getResults(), true)})
     for (Attribute attr : list) {
       auto tensor = cast<KernelTensorAttr>(attr);
       os << (first ? "" : ", ") << style.cPointer(tensor, isResult)
@@ -142,19 +141,18 @@ std::string mlir::attn::emitKernelHeader(const std::vector<KernelAttr> &kernels,
       "comment above its C++ API\n// lists them, and the sizes B, H, Hkv, "
       "Nq, Nk, D (H a multiple of Hkv).",
       "attn/Runtime/Kernel.h");
-  HeaderStyle style{cpuPointer,
-                    "TensorView",
-                    "MutableTensorView",
-                    "",
-                    "attn::ThreadPool *pool = nullptr",
-                    "KernelDescriptor",
-                    [](StringRef f) { return ::attn::symbols::cEntry(f.str()); },
-                    [](StringRef f) {
-                      return ::attn::symbols::descriptor(f.str());
-                    },
-                    "runKernel",
-                    "pool",
-                    /*namesElementType=*/false};
+  HeaderStyle style{
+      cpuPointer,
+      "TensorView",
+      "MutableTensorView",
+      "",
+      "attn::ThreadPool *pool = nullptr",
+      "KernelDescriptor",
+      [](StringRef f) { return ::attn::symbols::cEntry(f.str()); },
+      [](StringRef f) { return ::attn::symbols::descriptor(f.str()); },
+      "runKernel",
+      "pool",
+      /*namesElementType=*/false};
   emitKernels(os, kernels, style);
   closeHeader(os, guard);
   return text;
@@ -180,21 +178,18 @@ mlir::attn::emitCudaKernelHeader(const std::vector<KernelAttr> &kernels,
       os << "//   " << line.trim() << "\n";
     os << "\n";
   }
-  HeaderStyle style{devicePointer,
-                    "DeviceTensorView",
-                    "MutableDeviceTensorView",
-                    ",\n    void *stream",
-                    "void *stream = nullptr",
-                    "CudaKernelDescriptor",
-                    [](StringRef f) {
-                      return ::attn::symbols::cudaCEntry(f.str());
-                    },
-                    [](StringRef f) {
-                      return ::attn::symbols::cudaDescriptor(f.str());
-                    },
-                    "launchCudaKernel",
-                    "stream",
-                    /*namesElementType=*/true};
+  HeaderStyle style{
+      devicePointer,
+      "DeviceTensorView",
+      "MutableDeviceTensorView",
+      ",\n    void *stream",
+      "void *stream = nullptr",
+      "CudaKernelDescriptor",
+      [](StringRef f) { return ::attn::symbols::cudaCEntry(f.str()); },
+      [](StringRef f) { return ::attn::symbols::cudaDescriptor(f.str()); },
+      "launchCudaKernel",
+      "stream",
+      /*namesElementType=*/true};
   emitKernels(os, kernels, style);
   closeHeader(os, guard);
   return text;

@@ -1,4 +1,4 @@
-// RUN: attn-opt %s --split-input-file --canonicalize | FileCheck %s --enable-var-scope
+// RUN: attn-opt %s --split-input-file --canonicalize | FileCheck %s
 
 // A mask with the dense pattern is the identity.
 // CHECK-LABEL: func.func @dense_mask_folds

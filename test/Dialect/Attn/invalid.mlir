@@ -502,3 +502,27 @@ func.func @schedule_tables_entry(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x64xf
 
 // expected-error @+1 {{unknown attribute `sliding` in dialect `attn`}}
 #bad = #attn.sliding<left = 3, right = 3>
+
+// -----
+
+func.func @lse_query_length(%q: tensor<1x2x8x64xf32>, %k: tensor<1x2x16x64xf32>) {
+  // expected-error @+1 {{query length of 'lse' (7) differs from 'output' (8)}}
+  %o, %l = attn.attention %q, %k, %k : tensor<1x2x8x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x64xf32> -> tensor<1x2x8x64xf32>, tensor<1x2x7xf32>
+  return
+}
+
+// -----
+
+func.func @lse_heads(%q: tensor<1x2x8x64xf32>, %k: tensor<1x2x16x64xf32>) {
+  // expected-error @+1 {{heads of 'lse' (4) differs from 'output' (2)}}
+  %o, %l = attn.attention %q, %k, %k : tensor<1x2x8x64xf32>, tensor<1x2x16x64xf32>, tensor<1x2x16x64xf32> -> tensor<1x2x8x64xf32>, tensor<1x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @lse_element_type(%q: tensor<1x2x8x64xbf16>, %k: tensor<1x2x16x64xbf16>) {
+  // expected-error @+1 {{result #1 must be rank-3 tensor of f32 of 32-bit float values, but got 'tensor<1x2x8xbf16>'}}
+  %o, %l = attn.attention %q, %k, %k : tensor<1x2x8x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x8x64xbf16>, tensor<1x2x8xbf16>
+  return
+}

@@ -1,5 +1,5 @@
-// RUN: attn-opt %s --split-input-file | attn-opt --split-input-file | FileCheck %s --enable-var-scope
-// RUN: attn-opt %s --split-input-file --mlir-print-op-generic | attn-opt --split-input-file | FileCheck %s --enable-var-scope
+// RUN: attn-opt %s --split-input-file | attn-opt --split-input-file | FileCheck %s
+// RUN: attn-opt %s --split-input-file --mlir-print-op-generic | attn-opt --split-input-file | FileCheck %s
 
 // Round trip of every op and every pattern attribute.
 
@@ -32,6 +32,18 @@ func.func @fused(%q: tensor<2x8x128x64xbf16>, %k: tensor<2x2x256x64xbf16>,
   %b = attn.attention %q, %k, %v
        : tensor<2x8x128x64xbf16>, tensor<2x2x256x64xbf16>, tensor<2x2x256x64xbf16> -> tensor<2x8x128x64xbf16>
   return %a, %b : tensor<2x8x128x64xbf16>, tensor<2x8x128x64xbf16>
+}
+
+// -----
+
+// The lse result (DESIGN 4.2): f32 [B, H, Nq] beside the output.
+// CHECK-LABEL: func.func @with_lse
+func.func @with_lse(%q: tensor<?x8x?x64xbf16>, %k: tensor<?x2x?x64xbf16>,
+                    %v: tensor<?x2x?x64xbf16>) -> (tensor<?x8x?x64xbf16>, tensor<?x8x?xf32>) {
+  // CHECK: %{{.+}}, %{{.+}} = attn.attention %{{.+}}, %{{.+}}, %{{.+}} pattern(#attn.causal) : tensor<?x8x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16> -> tensor<?x8x?x64xbf16>, tensor<?x8x?xf32>
+  %o, %lse = attn.attention %q, %k, %v pattern(#attn.causal)
+      : tensor<?x8x?x64xbf16>, tensor<?x2x?x64xbf16>, tensor<?x2x?x64xbf16> -> tensor<?x8x?x64xbf16>, tensor<?x8x?xf32>
+  return %o, %lse : tensor<?x8x?x64xbf16>, tensor<?x8x?xf32>
 }
 
 // -----

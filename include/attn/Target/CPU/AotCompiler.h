@@ -12,6 +12,7 @@
 #define ATTN_TARGET_CPU_AOTCOMPILER_H
 
 #include "attn/Target/CPU/JitKernel.h"
+#include "attn/Target/Target.h"
 
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -49,6 +50,12 @@ LogicalResult optimizeHostModule(AotResult &result, std::string &error);
 /// The result as an object file or as assembly, in memory.
 FailureOr<std::string> emitMachineCode(AotResult &result, bool assembly,
                                        std::string &error);
+
+/// Appends the object file ("o") of `result` and the static library ("a")
+/// holding it, named for `libraryName`, to `files`.
+LogicalResult addObjectAndArchive(std::vector<LibraryFile> &files,
+                                  AotResult &result, StringRef libraryName,
+                                  std::string &error);
 
 /// A static library (`ar` format) holding one object file `objectName`.
 FailureOr<std::string> makeStaticLibrary(StringRef objectName,

@@ -87,7 +87,7 @@ private:
   const std::vector<int32_t> &tablesFor(int64_t nq, int64_t nk);
 
   KernelAttr contract;
-  std::string name; // owns the descriptor's name
+  std::string name;                             // owns the descriptor's name
   std::unique_ptr<KernelTensorRecords> tensors; // and its tensors
   ::attn::KernelDescriptor descriptor{};
   std::unique_ptr<ExecutionEngine> engine;

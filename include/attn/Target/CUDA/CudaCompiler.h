@@ -15,9 +15,9 @@
 #define ATTN_TARGET_CUDA_CUDACOMPILER_H
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
-#include "attn/Dialect/Attn/Transforms/GpuKernelFacts.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Target/CPU/AotCompiler.h"
+#include "attn/Target/CUDA/Chips/NvidiaChips.h"
 #include "attn/Target/Common/KernelContract.h"
 
 #include "mlir/IR/BuiltinOps.h"

@@ -63,7 +63,7 @@ private:
 
   KernelAttr contract;
   std::vector<CudaImageCode> code;
-  std::string functionName; // owns the descriptor's name
+  std::string functionName;                     // owns the descriptor's name
   std::unique_ptr<KernelTensorRecords> tensors; // and its tensors
   std::vector<::attn::CudaImage> images;
   ::attn::CudaKernelDescriptor descriptor{};

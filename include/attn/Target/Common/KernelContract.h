@@ -105,8 +105,8 @@ llvm::Constant *emitBytes(llvm::Module &m, StringRef data, const Twine &name,
 /// Sets the common fields of a descriptor constant from `kernel`: its name
 /// (`name` as a string global), its tensors (a private global array of
 /// KernelTensor records) and its tiles and schedule.
-void setCommonFields(RecordConstant &record, llvm::Module &m,
-                     KernelAttr kernel, StringRef name);
+void setCommonFields(RecordConstant &record, llvm::Module &m, KernelAttr kernel,
+                     StringRef name);
 
 /// Defines `int <entry>(const void *arg0, ..., void *res0, ..., int64_t
 /// size0, ..., [trailing...])` in `m`: it packs its pointers and sizes into

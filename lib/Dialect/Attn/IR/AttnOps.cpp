@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
-#include "attn/Dialect/Attn/IR/PatternSimplify.h"
+#include "attn/Dialect/Attn/IR/MaskSimplify.h"
 #include "attn/Support/CheckedMath.h"
 
 #include "mlir/IR/OpImplementation.h"

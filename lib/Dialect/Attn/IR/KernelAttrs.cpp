@@ -27,8 +27,8 @@ static_assert(int64_t(KernelSize::Batch) == ::attn::kSizeBatch &&
 
 LogicalResult
 KernelTensorAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                         StringRef name, TensorRole role,
-                         RankedTensorType type, ArrayRef<KernelSize> sizes) {
+                         StringRef name, TensorRole role, RankedTensorType type,
+                         ArrayRef<KernelSize> sizes) {
   if (name.empty())
     return emitError() << "a kernel tensor needs a name";
   if (type.getRank() > ::attn::kMaxTensorRank)

@@ -8,9 +8,9 @@
 #include "attn/Analysis/BlockSchedule.h"
 #include "attn/Analysis/CostModel.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
-#include "attn/Dialect/Attn/IR/PatternSimplify.h"
-#include "attn/Dialect/Attn/Transforms/GpuKernelFacts.h"
+#include "attn/Dialect/Attn/IR/MaskSimplify.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Target/Target.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -43,12 +43,17 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
     if (!(peakGflops > 0) || !(bandwidthGBs > 0) || dModel < 0)
       return fail("peak-gflops and bandwidth-gbs must be positive, d-model "
                   "non-negative");
-    if (!gpuArch.empty() && !isSupportedGPUArch(gpuArch))
-      return fail("unsupported gpu-arch '" + gpuArch +
-                  "' (sm_80, sm_86, sm_89, sm_90, sm_100, sm_120)");
-    if (!gpuArch.empty() && !getGpuKernelFactsProvider())
-      return fail("gpu-arch needs the CUDA back end, which this tool does "
-                  "not register");
+    if (!gpuArch.empty()) {
+      gpuTarget = lookupTarget("cuda");
+      if (!gpuTarget)
+        return fail("gpu-arch needs the cuda target, which this tool does "
+                    "not register");
+      TargetOptions options;
+      options.gpuArchs = {gpuArch};
+      std::string problem = gpuTarget->checkOptions(options);
+      if (!problem.empty())
+        return fail(problem);
+    }
     getOperation()->walk([&](Operation *op) {
       if (auto attention = dyn_cast<AttentionOp>(op))
         report(op, simplifyPattern(attention.getEffectivePattern()),
@@ -155,23 +160,22 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
     }
   }
 
-  /// ptxas' figures for the GPU kernel of `op`.
+  /// The GPU target's static facts of the kernel of `op` (ptxas').
   void reportGpuKernel(AttentionOp op) {
     std::string error;
-    FailureOr<GpuKernelFacts> facts =
-        getGpuKernelFactsProvider()(op, gpuArch, tileQ, tileK, error);
-    llvm::raw_ostream &os = llvm::outs();
+    TargetOptions options;
+    options.tileQ = tileQ;
+    options.tileK = tileK;
+    FailureOr<std::string> facts =
+        gpuTarget->describeKernel(op, gpuArch, options, error);
     if (failed(facts)) {
       op.emitWarning() << "attn-cost: no " << gpuArch
                        << " kernel facts: " << error;
       return;
     }
-    os << "//   " << gpuArch << " kernel (ptxas -v): " << facts->registers
-       << " registers, " << facts->spillStoreBytes << " bytes spill stores, "
-       << facts->spillLoadBytes << " bytes spill loads, " << facts->stackBytes
-       << " bytes stack, " << facts->sharedBytes << " bytes shared, "
-       << facts->threadsPerBlock << " threads per block, "
-       << residentBlocksPerSM(*facts, gpuArch) << " blocks per SM\n";
+    llvm::outs() << "//   " << *facts << "\n";
   }
+
+  const Target *gpuTarget = nullptr;
 };
 } // namespace

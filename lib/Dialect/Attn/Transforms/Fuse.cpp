@@ -60,8 +60,8 @@ struct FuseChain : OpRewritePattern<PVOp> {
       return rewriter.notifyMatchFailure(pv, "k and v heads differ");
 
     rewriter.replaceOpWithNewOp<AttentionOp>(
-        pv, pv.getOutput().getType(), /*lse=*/Type(), qk.getQ(), qk.getK(), pv.getV(), pattern,
-        qk.getScaleAttr(), /*schedule=*/nullptr);
+        pv, pv.getOutput().getType(), /*lse=*/Type(), qk.getQ(), qk.getK(),
+        pv.getV(), pattern, qk.getScaleAttr(), /*schedule=*/nullptr);
     return success();
   }
 };

@@ -28,11 +28,11 @@
 
 #include "attn/Analysis/BlockSchedule.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
-#include "attn/Dialect/Attn/Transforms/KernelFunction.h"
+#include "attn/Codegen/KernelFunction.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
-#include "attn/Dialect/Attn/Transforms/ScheduleLoops.h"
+#include "attn/Codegen/ScheduleLoops.h"
 
-#include "attn/Dialect/Attn/Transforms/ScheduleFunction.h"
+#include "attn/Codegen/ScheduleFunction.h"
 #include "attn/Runtime/KernelAbi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -425,8 +425,8 @@ private:
       if (lse) {
         // The row's lse replaces its running max, which is not read again.
         Value logSum = math::LogOp::create(b, loc, sum);
-        Value value = arith::AddFOp::create(b, loc, load(runningMax, {lane}),
-                                            logSum);
+        Value value =
+            arith::AddFOp::create(b, loc, load(runningMax, {lane}), logSum);
         store(arith::SelectOp::create(b, loc, empty, negInf(), value),
               runningMax, {lane});
       }
@@ -465,8 +465,7 @@ private:
   Value positionOffset, headDim;
   Value queryTile, scoreTile, accumulator, runningMax, runningSum, rescale;
   // Per work item.
-  Value queryBlock, rowBase, queryBase, keyBase, firstRow, rows,
-      firstPosition;
+  Value queryBlock, rowBase, queryBase, keyBase, firstRow, rows, firstPosition;
 };
 
 struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {

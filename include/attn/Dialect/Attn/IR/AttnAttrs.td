@@ -2,7 +2,7 @@
 //
 // One attribute per mask pattern of the efficient-attention literature. Each
 // implements MaskPatternAttrInterface; the C++ bodies live in
-// lib/Dialect/Attn/IR/Patterns/<Kind>.cpp.
+// lib/Dialect/Attn/IR/Masks/<Kind>Mask(s).cpp.
 //
 //===----------------------------------------------------------------------===//
 

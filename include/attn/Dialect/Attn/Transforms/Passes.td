@@ -169,13 +169,16 @@ def AttnTilePass : Pass<"attn-tile", "::mlir::ModuleOp"> {
   let summary = "Lower attn.attention to a tiled online-softmax kernel";
   let description = [{
     Turns every function whose body is one scheduled `attn.attention` on its
-    three arguments into a kernel on flat buffers:
+    three arguments into a kernel on flat buffers: one per tensor (arguments,
+    then results: the output, and the lse when the op returns it), the
+    schedule tables, the sizes, then the work items:
 
     ```mlir
     func.func @f(%q: memref<?xf32>, %k: memref<?xf32>, %v: memref<?xf32>,
                  %out: memref<?xf32>, %tables: memref<?xi32>,
                  %B: index, %H: index, %Hkv: index, %Nq: index, %Nk: index,
-                 %begin: index, %end: index)
+                 %D: index, %begin: index, %end: index)
+        attributes {attn.kernel = #attn.kernel<name = "f", ...>}
     ```
 
     The kernel processes the work items [begin, end) of the flattened
@@ -188,8 +191,11 @@ def AttnTilePass : Pass<"attn-tile", "::mlir::ModuleOp"> {
     micro-kernels on `vector<W x f32>` rows and the softmax needs no
     horizontal reductions. A fully masked row yields zeros.
 
-    The original signature is kept in `attn.signature`, the kernel's facts
-    (head dim, tile sizes, schedule kind) in `attn.kernel`.
+    The kernel's contract with the runtime (its tensors with their roles,
+    types and the call size of each dimension; tile sizes, schedule kind,
+    pattern, vector width) is the typed `#attn.kernel` attribute
+    `attn.kernel`. With an lse result, each row's m + ln l (-inf for a fully
+    masked row) is stored beside its output.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",

@@ -1,0 +1,85 @@
+//===- ScheduleLoops.cpp - loops over a query block's key blocks ----------===//
+
+#include "attn/Codegen/ScheduleLoops.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+SmallVector<Value>
+mlir::attn::buildScheduledKeyBlockLoops(OpBuilder &b, Location loc,
+                                        const ScheduledQueryBlock &block,
+                                        ValueRange state, KeyBlockBody body) {
+  auto idx = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  };
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddIOp::create(b, loc, x, y);
+  };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulIOp::create(b, loc, x, y);
+  };
+  SmallVector<Value> current(state);
+  // Blocks [lo, hi) by index, or (listAt == null) the `count` blocks listed
+  // from table entry `listAt`.
+  auto visit = [&](Value lo, Value hi, Value listAt, bool masked) {
+    auto loop = scf::ForOp::create(
+        b, loc, lo, hi, idx(1), current,
+        [&](OpBuilder &, Location, Value iv, ValueRange iterArgs) {
+          Value kb = iv;
+          if (listAt) {
+            Value raw = memref::LoadOp::create(b, loc, block.tables,
+                                               ValueRange{add(listAt, iv)});
+            kb = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+          }
+          scf::YieldOp::create(b, loc, body(kb, masked, iterArgs));
+        });
+    current.assign(loop.getResults().begin(), loop.getResults().end());
+  };
+
+  Value tk = idx(block.tileK);
+  Value numKeyBlocks = arith::CeilDivUIOp::create(b, loc, block.nk, tk);
+  if (block.banded) {
+    // The same numbers as BlockSchedule.cpp computes on the host.
+    Value lastPosition = add(block.firstPosition, block.rows);
+    KeyBoundValues bounds = *block.pattern.buildKeyBounds(
+        b, loc, block.firstPosition, lastPosition, block.nq, block.nk);
+    Value first = arith::DivUIOp::create(b, loc, bounds.begin, tk);
+    Value last = arith::CeilDivUIOp::create(b, loc, bounds.end, tk);
+    Value fullFirst = arith::MinUIOp::create(
+        b, loc,
+        arith::MaxUIOp::create(
+            b, loc, arith::CeilDivUIOp::create(b, loc, bounds.fullBegin, tk),
+            first),
+        last);
+    Value fullLast = arith::MaxUIOp::create(
+        b, loc, fullFirst,
+        arith::MinUIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, bounds.fullEnd, tk), last));
+    visit(first, fullFirst, nullptr, /*masked=*/true);
+    visit(fullFirst, fullLast, nullptr, /*masked=*/false);
+    visit(fullLast, last, nullptr, /*masked=*/true);
+    return current;
+  }
+
+  // The offsets of attn/Support/BlockTableLayout.h with run-time counts:
+  // [partial counts | partial lists | full counts | full lists].
+  auto readIndex = [&](Value at) -> Value {
+    Value raw = memref::LoadOp::create(b, loc, block.tables, ValueRange{at});
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+  };
+  Value rowStart = mul(block.queryBlock, numKeyBlocks);
+  Value numQueryBlocks =
+      arith::CeilDivUIOp::create(b, loc, block.nq, idx(block.tileQ));
+  Value partialLists = numQueryBlocks;
+  Value fullCounts = add(numQueryBlocks, mul(numQueryBlocks, numKeyBlocks));
+  Value fullLists = add(fullCounts, numQueryBlocks);
+  visit(idx(0), readIndex(block.queryBlock), add(partialLists, rowStart),
+        /*masked=*/true);
+  visit(idx(0), readIndex(add(fullCounts, block.queryBlock)),
+        add(fullLists, rowStart), /*masked=*/false);
+  return current;
+}
