@@ -9,8 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAll.h"
-#include "attn/Sweep/Calibration.h"
 #include "attn/Runtime/ThreadPool.h"
+#include "attn/Sweep/Calibration.h"
 #include "attn/Target/CPU/JitKernel.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -77,9 +77,14 @@ void runAttention(benchmark::State &state, const std::string &pattern) {
     for (float &x : *buffer)
       x = dist(rng);
   static ::attn::ThreadPool pool;
-  kernel.run(q.data(), k.data(), v.data(), o.data(), shape, pool); // warm-up
+  absl::Status status = kernel.run(q.data(), k.data(), v.data(), o.data(),
+                                   shape, pool); // warm-up
+  if (!status.ok()) {
+    state.SkipWithError(std::string(status.message()).c_str());
+    return;
+  }
   for (auto _ : state)
-    kernel.run(q.data(), k.data(), v.data(), o.data(), shape, pool);
+    (void)kernel.run(q.data(), k.data(), v.data(), o.data(), shape, pool);
   double pairs = double(kernel.info().getPattern().countPairs(n, n));
   double flops = 4.0 * b * h * pairs * d;
   state.counters["GFLOPs"] = benchmark::Counter(

@@ -391,21 +391,12 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
                               void *stream) {
   if (std::string problem = checkDescriptor(kernel); !problem.empty())
     return absl::InvalidArgumentError(problem);
-  std::vector<ViewFacts> facts;
-  std::vector<const void *> argumentData;
-  std::vector<void *> resultData;
-  for (const DeviceTensorView &view : arguments) {
-    facts.emplace_back(view);
-    argumentData.push_back(view.data);
-  }
-  for (const MutableDeviceTensorView &view : results) {
-    facts.emplace_back(view);
-    resultData.push_back(view.data);
-  }
-  absl::StatusOr<CallShape> shape = checkViews(tensorsOf(kernel), facts);
+  detail::GatheredViews views = detail::gatherViews(arguments, results);
+  absl::StatusOr<CallShape> shape = checkViews(tensorsOf(kernel), views.facts);
   if (!shape.ok())
     return shape.status();
-  return launchCudaKernel(kernel, argumentData, resultData, *shape, stream);
+  return launchCudaKernel(kernel, views.arguments, views.results, *shape,
+                          stream);
 }
 
 absl::Status
@@ -423,10 +414,9 @@ int attn_run_cuda_kernel(const attn::CudaKernelDescriptor *kernel,
                          const void *const *arguments, void *const *results,
                          const int64_t *sizes, void *stream) {
   return attn::detail::callForC(kernel, [&] {
-    if (!sizes || (kernel->numArguments > 0 && !arguments) || !results)
+    if (!sizes || !arguments || !results)
       return absl::InvalidArgumentError("null arrays of buffers or sizes");
-    if (std::string problem = attn::checkDescriptor(*kernel); !problem.empty())
-      return absl::InvalidArgumentError(problem);
+    // launchCudaKernel checks the descriptor before it reads the buffers.
     return attn::launchCudaKernel(
         *kernel, {arguments, size_t(kernel->numArguments)},
         {results, size_t(kernel->numResults)}, attn::shapeOf(sizes), stream);

@@ -218,7 +218,8 @@ void releaseKernel(const KernelDescriptor &kernel) {
 }
 
 int64_t numWorkItems(const KernelDescriptor &kernel, const CallShape &shape) {
-  return shape.batch * shape.heads * ceilDiv(shape.nq, kernel.tileQ);
+  return satMul(satMul(shape.batch, shape.heads),
+                ceilDiv(shape.nq, kernel.tileQ));
 }
 
 std::string checkCallShape(const KernelDescriptor &kernel,
@@ -313,11 +314,9 @@ int attn_run_kernel(const attn::KernelDescriptor *kernel,
                     const void *const *arguments, void *const *results,
                     const int64_t *sizes) {
   return attn::detail::callForC(kernel, [&] {
-    if (!sizes || (kernel->numArguments > 0 && !arguments) || !results)
+    if (!sizes || !arguments || !results)
       return absl::InvalidArgumentError("null arrays of buffers or sizes");
-    if (std::string problem = attn::detail::checkCommonFields(*kernel);
-        !problem.empty())
-      return absl::InvalidArgumentError(problem);
+    // runKernel checks the descriptor before it reads the buffers.
     return attn::runKernel(*kernel, {arguments, size_t(kernel->numArguments)},
                            {results, size_t(kernel->numResults)},
                            attn::shapeOf(sizes));

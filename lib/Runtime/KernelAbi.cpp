@@ -4,11 +4,6 @@
 
 namespace attn {
 
-const char *roleName(int64_t role) {
-  static const char *const names[] = {"query", "key", "value", "output", "lse"};
-  return role >= 0 && role < 5 ? names[role] : "?";
-}
-
 const char *elementKindName(int64_t kind) {
   static const char *const names[] = {"f32", "f16", "bf16", "i32"};
   return kind >= 0 && kind < 4 ? names[kind] : "?";

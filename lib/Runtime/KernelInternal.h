@@ -11,6 +11,7 @@
 #define ATTN_LIB_RUNTIME_KERNELINTERNAL_H
 
 #include "attn/Runtime/Kernel.h"
+#include "attn/Runtime/TensorView.h"
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
@@ -47,6 +48,27 @@ std::string checkBuffers(absl::Span<const KernelTensor> tensors,
                          absl::Span<const void *const> arguments,
                          absl::Span<void *const> results,
                          const CallShape &shape, int64_t alignment);
+
+/// The facts and data pointers of a call's views (CPU or device).
+struct GatheredViews {
+  std::vector<ViewFacts> facts;
+  std::vector<const void *> arguments;
+  std::vector<void *> results;
+};
+template <typename View, typename MutableView>
+GatheredViews gatherViews(absl::Span<const View> arguments,
+                          absl::Span<const MutableView> results) {
+  GatheredViews gathered;
+  for (const View &view : arguments) {
+    gathered.facts.emplace_back(view);
+    gathered.arguments.push_back(view.data);
+  }
+  for (const MutableView &view : results) {
+    gathered.facts.emplace_back(view);
+    gathered.results.push_back(view.data);
+  }
+  return gathered;
+}
 
 /// The schedule tables of attn/Support/BlockTableLayout.h for (nq, nk) and
 /// tiles of tileQ x tileK, filled by the generated function `build`.

@@ -71,22 +71,13 @@ absl::Status runKernel(const KernelDescriptor &kernel,
                        ThreadPool *pool) {
   if (std::string problem = detail::checkCommonFields(kernel); !problem.empty())
     return absl::InvalidArgumentError(problem);
-  std::vector<ViewFacts> facts;
-  std::vector<const void *> argumentData;
-  std::vector<void *> resultData;
-  for (const TensorView &view : arguments) {
-    facts.emplace_back(view);
-    argumentData.push_back(view.data);
-  }
-  for (const MutableTensorView &view : results) {
-    facts.emplace_back(view);
-    resultData.push_back(view.data);
-  }
+  detail::GatheredViews views = detail::gatherViews(arguments, results);
   absl::StatusOr<CallShape> shape = checkViews(
-      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)}, facts);
+      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)},
+      views.facts);
   if (!shape.ok())
     return shape.status();
-  return runKernel(kernel, argumentData, resultData, *shape, pool);
+  return runKernel(kernel, views.arguments, views.results, *shape, pool);
 }
 
 absl::Status runKernel(const KernelDescriptor &kernel, const TensorView &q,

@@ -32,7 +32,8 @@ OwningOpRef<ModuleOp> mlir::attn::parseModuleFile(MLIRContext &ctx,
   return module;
 }
 
-std::vector<std::string> mlir::attn::sourceArgumentNames(func::FuncOp func) {
+std::vector<std::string> mlir::attn::sourceArgumentNames(func::FuncOp func,
+                                                         StringRef sourcePath) {
   std::vector<std::string> names;
   std::map<std::string, std::vector<std::string>> files;
   for (BlockArgument arg : func.getArguments()) {
@@ -41,6 +42,8 @@ std::vector<std::string> mlir::attn::sourceArgumentNames(func::FuncOp func) {
     if (!loc)
       continue;
     std::string path = loc.getFilename().str();
+    if (path != sourcePath)
+      continue;
     auto [it, isNew] = files.try_emplace(path);
     if (isNew)
       if (auto buffer = llvm::MemoryBuffer::getFile(path))
@@ -96,8 +99,6 @@ TargetOptions TargetFlags::options() const {
   return options;
 }
 
-std::string TargetFlags::targetName() const { return target; }
-
 const Target *TargetFlags::resolve(std::string &error) const {
   if (!offersTargets && (target.getNumOccurrences() || !gpuArch.empty())) {
     error = "this tool compiles for the cpu target only";
@@ -137,6 +138,10 @@ mlir::attn::RunTimes mlir::attn::timeRuns(int repeat,
                         std::chrono::steady_clock::now() - start)
                         .count());
   }
+  return summarizeRuns(std::move(times));
+}
+
+mlir::attn::RunTimes mlir::attn::summarizeRuns(std::vector<double> times) {
   std::sort(times.begin(), times.end());
   size_t mid = times.size() / 2;
   double median =

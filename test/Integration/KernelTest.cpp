@@ -199,7 +199,8 @@ TEST_F(KernelTest, FullyMaskedRowsAreZero) {
   AttentionShape shape{1, 1, 1, 48, 48, 64};
   std::vector<float> q(48 * 64, 1.0f), k(48 * 64, 0.5f), v(48 * 64, 2.0f);
   std::vector<float> out(48 * 64, 7.0f);
-  kernel->run(q.data(), k.data(), v.data(), out.data(), shape, pool);
+  ASSERT_TRUE(
+      kernel->run(q.data(), k.data(), v.data(), out.data(), shape, pool).ok());
   for (int64_t i = 0; i < 48; ++i)
     for (int64_t d = 0; d < 64; ++d) {
       float expected = i >= 16 && i < 32 ? 0.0f : 2.0f;
@@ -270,8 +271,12 @@ TEST_F(KernelTest, ThreadCountDoesNotChangeTheResult) {
       x = dist(rng);
   std::vector<float> one(q.size()), many(q.size());
   attn::ThreadPool single(1), several(3);
-  kernel->run(q.data(), k.data(), v.data(), one.data(), shape, single);
-  kernel->run(q.data(), k.data(), v.data(), many.data(), shape, several);
+  ASSERT_TRUE(
+      kernel->run(q.data(), k.data(), v.data(), one.data(), shape, single)
+          .ok());
+  ASSERT_TRUE(
+      kernel->run(q.data(), k.data(), v.data(), many.data(), shape, several)
+          .ok());
   EXPECT_EQ(one, many);
 }
 

@@ -25,7 +25,9 @@ double ::attn::testing::KernelTest::relativeError(JitKernel &kernel,
   };
   std::vector<float> qf = toFloat(q), kf = toFloat(k), vf = toFloat(v);
   std::vector<float> out(qf.size(), -12345.0f);
-  kernel.run(qf.data(), kf.data(), vf.data(), out.data(), shape, pool);
+  absl::Status status =
+      kernel.run(qf.data(), kf.data(), vf.data(), out.data(), shape, pool);
+  EXPECT_TRUE(status.ok()) << status;
 
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
   auto func = module->lookupSymbol<func::FuncOp>(name);

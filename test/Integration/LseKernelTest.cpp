@@ -71,8 +71,9 @@ protected:
     std::vector<float> qf(q.data.begin(), q.data.end()),
         kf(k.data.begin(), k.data.end()), vf(v.data.begin(), v.data.end()),
         out(qf.size(), NAN), lse(b * h * nq, NAN);
-    kernel->run({qf.data(), kf.data(), vf.data()}, {out.data(), lse.data()},
-                shape, pool);
+    absl::Status ran = kernel->run({qf.data(), kf.data(), vf.data()},
+                                   {out.data(), lse.data()}, shape, pool);
+    EXPECT_TRUE(ran.ok()) << ran;
 
     reference::Tensor expectedLse;
     reference::Tensor expected =
@@ -149,6 +150,11 @@ TEST_F(LseKernelTest, WrongBuffersAreOneClearError) {
   status = ::attn::runKernel(kernel->getDescriptor(), arguments, nullLse,
                              {1, 1, 1, 8, 8, 64});
   EXPECT_EQ(status.message(), "'lse' must not be null");
+  // The classic (q, k, v) -> out call on it is refused, not run.
+  status = kernel->run(x.data(), x.data(), x.data(), x.data(),
+                       {1, 1, 1, 8, 8, 64}, pool);
+  EXPECT_EQ(status.message(), "the kernel takes 3 arguments and 2 results; "
+                              "the call passes 3 and 1");
   // A view of the wrong rank names the tensor.
   ::attn::TensorView views[] = {{x.data(), {1, 1, 8, 64}},
                                 {x.data(), {1, 1, 8, 64}},

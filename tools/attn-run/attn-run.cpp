@@ -23,6 +23,7 @@
 #include "attn/InitAll.h"
 #include "attn/Reference/Reference.h"
 #include "attn/Runtime/TensorView.h"
+#include "attn/Support/CheckedMath.h"
 #include "attn/Support/Npy.h"
 #include "attn/Target/AllTargets.h"
 #include "attn/Tools/ToolSupport.h"
@@ -105,7 +106,7 @@ template <typename T> static T check(absl::StatusOr<T> value) {
 
 /// The function's arguments, read from the --input files in argument order.
 static std::vector<npy::Array> bindInputs(func::FuncOp func) {
-  std::vector<std::string> names = sourceArgumentNames(func);
+  std::vector<std::string> names = sourceArgumentNames(func, inputFile);
   unsigned count = func.getNumArguments();
   // The classic names of an attention function's three arguments.
   const char *classic[] = {"q", "k", "v"};
@@ -119,15 +120,16 @@ static std::vector<npy::Array> bindInputs(func::FuncOp func) {
     if (eq == std::string::npos || eq == 0)
       fail("--input must be name=file.npy, got '" + spec + "'");
     std::string name = spec.substr(0, eq);
+    // A number is a position; else a source name; else a classic name.
     std::optional<unsigned> index;
     auto named = std::find(names.begin(), names.end(), name);
     unsigned position;
-    if (named != names.end())
-      index = unsigned(named - names.begin());
-    else if (!llvm::StringRef(name).getAsInteger(10, position) &&
-             position < count)
+    bool isNumber = !llvm::StringRef(name).getAsInteger(10, position);
+    if (isNumber && position < count)
       index = position;
-    else if (count == 3)
+    else if (!isNumber && named != names.end())
+      index = unsigned(named - names.begin());
+    else if (!isNumber && count == 3)
       for (unsigned i = 0; i < 3; ++i)
         if (name == classic[i])
           index = i;
@@ -137,8 +139,11 @@ static std::vector<npy::Array> bindInputs(func::FuncOp func) {
         if (!names[i].empty())
           known += (known.empty() ? "" : ", ") + names[i];
       fail("unknown input '" + name + "' (@" + entry + " takes " +
-           (known.empty() ? std::string("no named arguments") : known) +
-           ", or positions 0 to " + std::to_string(count - 1) + ")");
+           (count == 0 ? std::string("no arguments")
+                       : (known.empty() ? std::string("positions 0 to ")
+                                        : known + ", or positions 0 to ") +
+                             std::to_string(count - 1)) +
+           ")");
     }
     if (bound[*index])
       fail("input " + describe(*index) + " given twice");
@@ -164,10 +169,19 @@ static std::vector<npy::Array> bindInputs(func::FuncOp func) {
 }
 
 /// The call's sizes, from the arguments' shapes and the kernel's tensors.
-static ::attn::CallShape shapeOf(const ::attn::KernelTensor *tensors,
+static ::attn::CallShape shapeOf(const LoadedKernel &kernel,
                                  const std::vector<npy::Array> &arrays) {
+  const ::attn::KernelTensor *tensors = kernel.getTensors();
+  if (kernel.getContract().getArguments().size() != arrays.size())
+    fail("the kernel of @" + entry + " takes " +
+         std::to_string(kernel.getContract().getArguments().size()) +
+         " arguments; the function " + std::to_string(arrays.size()));
   std::vector<::attn::ViewFacts> views;
   for (const npy::Array &array : arrays) {
+    if (array.shape.size() > size_t(::attn::kMaxTensorRank))
+      fail("inputs of rank " + std::to_string(array.shape.size()) +
+           " are not supported (at most " +
+           std::to_string(::attn::kMaxTensorRank) + ")");
     ::attn::TensorView view;
     view.rank = int(array.shape.size());
     std::copy(array.shape.begin(), array.shape.end(), view.shape.begin());
@@ -199,7 +213,7 @@ static std::vector<npy::Array> runKernel(const Target &target, ModuleOp module,
   if (!kernel)
     fail(error);
   const ::attn::KernelTensor *tensors = kernel->getTensors();
-  shape = shapeOf(tensors, args);
+  shape = shapeOf(*kernel, args);
   if (std::string problem = kernel->checkShape(shape); !problem.empty())
     fail(problem);
   int64_t numResults = int64_t(kernel->getContract().getResults().size());
@@ -217,13 +231,10 @@ static std::vector<npy::Array> runKernel(const Target &target, ModuleOp module,
   std::vector<double> times = check(
       kernel->runOnHost(argumentData, resultData, shape, threads, repeat));
   if (repeat > 0) {
-    std::sort(times.begin(), times.end());
-    size_t mid = times.size() / 2;
-    double median =
-        times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+    RunTimes summary = summarizeRuns(times);
     llvm::errs() << llvm::format("attn-run: kernel median %.3f ms, min %.3f "
                                  "ms over %d runs; compile %.1f ms\n",
-                                 median, times.front(), int(repeat),
+                                 summary.medianMs, summary.minMs, int(repeat),
                                  kernel->compileMillis());
   }
   return results;
@@ -310,7 +321,7 @@ int main(int argc, char **argv) {
 
   // The mask first, then the outputs: a failure removes those written.
   if (!dumpMask.empty()) {
-    if (shape.nq * shape.nk > (int64_t(1) << 31))
+    if (::attn::satMul(shape.nq, shape.nk) > (int64_t(1) << 31))
       fail("--dump-mask needs Nq * Nk <= 2^31");
     std::vector<uint8_t> bits(shape.nq * shape.nk);
     int64_t offset = shape.nk - shape.nq;
@@ -325,6 +336,8 @@ int main(int argc, char **argv) {
     if (!npy::writeFloat32(outputs[r], results[r], error)) {
       for (size_t w = 0; w < r; ++w)
         llvm::sys::fs::remove(outputs[w]);
+      if (!dumpMask.empty())
+        llvm::sys::fs::remove(dumpMask);
       fail(error);
     }
   return 0;

@@ -20,9 +20,9 @@
 #include "attn/Analysis/CostModel.h"
 #include "attn/InitAll.h"
 #include "attn/Reference/Reference.h"
-#include "attn/Sweep/Calibration.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Support/AtomicFile.h"
+#include "attn/Sweep/Calibration.h"
 #include "attn/Target/CPU/CpuTarget.h"
 #include "attn/Target/CPU/JitKernel.h"
 #include "attn/Tools/ToolSupport.h"
@@ -330,7 +330,23 @@ int main(int argc, char **argv) {
       for (auto *buffer : {&q, &k, &v})
         for (float &x : *buffer)
           x = dist(rng);
-      kernel->run(q.data(), k.data(), v.data(), out.data(), shape, pool);
+      // Every result gets a buffer (an lse beside the output); the output is
+      // the one checked.
+      const ::attn::KernelDescriptor &d = kernel->getDescriptor();
+      std::vector<std::vector<float>> extra;
+      std::vector<void *> results = {out.data()};
+      for (int64_t r = 1; r < d.numResults; ++r) {
+        extra.emplace_back(
+            ::attn::elementsOf(d.tensors[d.numArguments + r], shape));
+        results.push_back(extra.back().data());
+      }
+      auto runOnce = [&] {
+        absl::Status status =
+            kernel->run({q.data(), k.data(), v.data()}, results, shape, pool);
+        if (!status.ok())
+          fail("@" + variant.name + ": " + std::string(status.message()));
+      };
+      runOnce();
 
       sweep::Row row;
       row.relError = std::nullopt;
@@ -340,15 +356,15 @@ int main(int argc, char **argv) {
           t.data.assign(data.begin(), data.end());
           return t;
         };
-        FailureOr<reference::Tensor> expected = reference::evaluate(
-            func, {tensor(q, h), tensor(k, hkv), tensor(v, hkv)}, error);
+        FailureOr<std::vector<reference::Tensor>> expected =
+            reference::evaluateAll(
+                func, {tensor(q, h), tensor(k, hkv), tensor(v, hkv)}, error);
         if (failed(expected))
           fail("@" + variant.name + ": " + error);
-        row.relError = reference::relativeError(tensor(out, h), *expected);
+        row.relError =
+            reference::relativeError(tensor(out, h), expected->front());
       }
-      RunTimes times = timeRuns(repeat, [&] {
-        kernel->run(q.data(), k.data(), v.data(), out.data(), shape, pool);
-      });
+      RunTimes times = timeRuns(repeat, runOnce);
 
       AttentionSizes sizes{b, h, hkv, n, n, headDim, 4};
       KernelConfig config{kernelTileQ, kernelTileK, pool.numThreads(),

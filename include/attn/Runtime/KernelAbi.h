@@ -5,8 +5,9 @@
 // and per dimension the call size it equals or its static extent), the sizes
 // of a call, and the descriptor records the compiler emits. The records are
 // written once, as field lists (ATTN_*_FIELDS below): the C++ structs here
-// and the LLVM constants the compilers emit (attn/Target/DescriptorBuilder.h)
-// both come from them, so the two layouts cannot drift apart.
+// and the LLVM constants the compilers emit
+// (attn/Target/Common/KernelContract.h) both come from them, so the two layouts
+// cannot drift apart.
 //
 // The symbols of a library are named in one place,
 // attn/Runtime/KernelSymbols.h.
@@ -171,9 +172,8 @@ static_assert(sizeof(CudaImage) ==
 static_assert(sizeof(CudaKernelDescriptor) ==
               8 * (0 ATTN_CUDA_KERNEL_DESCRIPTOR_FIELDS(ATTN_COUNT_SLOTS)));
 
-/// The name of a role ("query", ...), element kind ("f32", ...) or size
-/// ("B", "H", "Hkv", "Nq", "Nk", "D"); "?" when out of range.
-const char *roleName(int64_t role);
+/// The name of an element kind ("f32", ...) or size ("B", "H", "Hkv", "Nq",
+/// "Nk", "D"); "?" when out of range.
 const char *elementKindName(int64_t kind);
 const char *sizeName(int64_t size);
 

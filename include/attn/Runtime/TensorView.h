@@ -47,6 +47,8 @@ template <typename T> struct BasicTensorView {
         rank(3) {}
   /// Whether the strides are those of a contiguous row-major tensor.
   bool isContiguous() const {
+    if (rank < 0 || rank > 4)
+      return false;
     if (strides == std::array<int64_t, 4>{})
       return true;
     int64_t expected = 1;

@@ -21,11 +21,12 @@ namespace mlir::attn {
 OwningOpRef<ModuleOp> parseModuleFile(MLIRContext &ctx, StringRef path,
                                       std::string &error);
 
-/// Median and minimum wall time of repeated runs, in milliseconds.
 /// The names `func`'s arguments have in the file it was parsed from (`%wq`
 /// gives "wq"), read at the arguments' locations; "" for an argument
 /// without one (a generic-form file with explicit locations, say).
-std::vector<std::string> sourceArgumentNames(func::FuncOp func);
+/// Only `sourcePath` (the file the module was parsed from) is read.
+std::vector<std::string> sourceArgumentNames(func::FuncOp func,
+                                             StringRef sourcePath);
 
 /// The flags of the tools that compile kernels, declared once: --target and
 /// --gpu-arch (with `offersTargets`), --tile-q, --tile-k and the CPU flag
@@ -39,8 +40,6 @@ public:
   TargetOptions options() const;
   /// The chosen target with its options checked, or null with the reason.
   const Target *resolve(std::string &error) const;
-  /// The name of the chosen target.
-  std::string targetName() const;
 
 private:
   bool offersTargets;
@@ -59,12 +58,16 @@ void hideOtherFlags(llvm::cl::OptionCategory &category);
 /// calls it before MlirOptMain registers the flags it shows.
 void hideRegisteredFlags();
 
+/// Median and minimum wall time of repeated runs, in milliseconds.
 struct RunTimes {
   double medianMs, minMs;
 };
 
 /// Times `repeat` (>= 1) calls of `run`.
 RunTimes timeRuns(int repeat, llvm::function_ref<void()> run);
+
+/// The median and minimum of `timesMs` (not empty).
+RunTimes summarizeRuns(std::vector<double> timesMs);
 
 } // namespace mlir::attn
 

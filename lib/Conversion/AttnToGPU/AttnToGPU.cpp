@@ -12,9 +12,9 @@
 
 #include "GPUKernelBuilder.h"
 
-#include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Codegen/KernelFunction.h"
 #include "attn/Codegen/ScheduleFunction.h"
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Runtime/KernelSymbols.h"
 
 #include "mlir/IR/SymbolTable.h"

@@ -101,6 +101,11 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
     if (kernel.getSchedule() == ScheduleKind::Tables) {
       // The generated schedule function builds the tables at run time.
       auto schedule = module.lookupSymbol<func::FuncOp>(name + ".schedule");
+      if (!schedule) {
+        error = "kernel @" + name + " needs tables and has no @" + name +
+                ".schedule function";
+        return nullptr;
+      }
       SymbolTable::setSymbolName(schedule,
                                  ::attn::symbols::scheduleFunction(name));
     }

@@ -45,11 +45,12 @@ public:
     ::attn::ThreadPool pool(threads);
     SmallVector<const void *> in(arguments.begin(), arguments.end());
     SmallVector<void *> out(results.begin(), results.end());
-    kernel->run(in, out, shape, pool);
+    if (absl::Status status = kernel->run(in, out, shape, pool); !status.ok())
+      return status;
     std::vector<double> times;
     for (int r = 0; r < repeat; ++r) {
       auto start = std::chrono::steady_clock::now();
-      kernel->run(in, out, shape, pool);
+      (void)kernel->run(in, out, shape, pool); // ran once above
       times.push_back(std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start)
                           .count());

@@ -142,21 +142,23 @@ void JitKernel::runWithGeneratedSchedule(const float *q, const float *k,
   (void)status; // the shape passed checkShape
 }
 
-void JitKernel::run(ArrayRef<const void *> arguments, ArrayRef<void *> results,
-                    const AttentionShape &shape, ::attn::ThreadPool &pool) {
+absl::Status JitKernel::run(ArrayRef<const void *> arguments,
+                            ArrayRef<void *> results,
+                            const AttentionShape &shape,
+                            ::attn::ThreadPool &pool) {
   const std::vector<int32_t> *tables = nullptr;
-  if (::attn::numWorkItems(descriptor, shape) == 0)
-    return;
-  if (descriptor.schedule == ::attn::kScheduleTables)
+  if (descriptor.schedule == ::attn::kScheduleTables &&
+      ::attn::numWorkItems(descriptor, shape) > 0 &&
+      ::attn::checkCallShape(descriptor, shape).empty())
     tables = &tablesFor(shape.nq, shape.nk);
-  absl::Status status = ::attn::runKernel(
-      descriptor, {arguments.data(), arguments.size()},
-      {results.data(), results.size()}, shape, &pool,
-      tables ? tables->data() : nullptr, tables ? int64_t(tables->size()) : 0);
-  (void)status; // run()'s contract: the shape passed checkShape
+  return ::attn::runKernel(descriptor, {arguments.data(), arguments.size()},
+                           {results.data(), results.size()}, shape, &pool,
+                           tables ? tables->data() : nullptr,
+                           tables ? int64_t(tables->size()) : 0);
 }
 
-void JitKernel::run(const float *q, const float *k, const float *v, float *out,
-                    const AttentionShape &shape, ::attn::ThreadPool &pool) {
-  run({q, k, v}, {out}, shape, pool);
+absl::Status JitKernel::run(const float *q, const float *k, const float *v,
+                            float *out, const AttentionShape &shape,
+                            ::attn::ThreadPool &pool) {
+  return run({q, k, v}, {out}, shape, pool);
 }

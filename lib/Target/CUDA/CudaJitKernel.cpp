@@ -58,8 +58,10 @@ CudaJitKernel::compile(ModuleOp module, StringRef name,
   d.staticTables = nullptr;
   d.staticTableSize = 0;
   if (DenseI32ArrayAttr tables = contract.getStaticTables()) {
-    d.staticTables = tables.asArrayRef().data();
-    d.staticTableSize = tables.size();
+    kernel->staticTables.assign(tables.asArrayRef().begin(),
+                                tables.asArrayRef().end());
+    d.staticTables = kernel->staticTables.data();
+    d.staticTableSize = int64_t(kernel->staticTables.size());
   }
   d.buildTables = nullptr;
   if (contract.getSchedule() == ScheduleKind::Tables) {

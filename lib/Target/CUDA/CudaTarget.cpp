@@ -38,10 +38,6 @@ std::string hostCpuOf(const TargetOptions &options) {
   return options.cpu.empty() ? "x86-64-v2" : options.cpu;
 }
 
-template <typename T> absl::Status statusOf(const absl::StatusOr<T> &value) {
-  return value.status();
-}
-
 class CudaLoadedKernel : public LoadedKernel {
 public:
   explicit CudaLoadedKernel(std::unique_ptr<CudaJitKernel> kernel)
@@ -61,7 +57,7 @@ public:
     const ::attn::CudaKernelDescriptor &d = kernel->getDescriptor();
     if (std::string problem = checkShape(shape); !problem.empty())
       return absl::InvalidArgumentError(problem);
-    if (absl::Status status = statusOf(cuda::ensureContext()); !status.ok())
+    if (absl::Status status = cuda::ensureContext().status(); !status.ok())
       return status;
     // Device buffers of every tensor, the arguments converted to their
     // element types on the host.

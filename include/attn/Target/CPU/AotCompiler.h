@@ -2,9 +2,10 @@
 //
 // attn-compile's back end: every function of a module through
 // attn-cpu-pipeline, then to an LLVM module with, per function f, the kernel
-// (`attn_kernel_f` and its C interface), a KernelDescriptor
-// (`attn_descriptor_f`, see attn/Runtime/Kernel.h) and the C entry point
-// `int attn_f_f32(q, k, v, out, B, H, Hkv, Nq, Nk, D)` that calls the runtime.
+// (`attn_kernel_f`, its C interface and packed entry `attn_entry_f`), a
+// KernelDescriptor (`attn_descriptor_f`, see attn/Runtime/KernelAbi.h) and
+// the C entry point `int attn_f_f32(args..., results..., B, H, Hkv, Nq, Nk,
+// D)` that calls the runtime. The CPU target (CpuTarget.h) is its user.
 //
 //===----------------------------------------------------------------------===//
 

@@ -66,11 +66,12 @@ public:
   /// irregular pattern are built on the first call for each (Nq, Nk) with
   /// the host's buildBlockTables and kept. Safe to call from several
   /// threads.
-  void run(ArrayRef<const void *> arguments, ArrayRef<void *> results,
-           const AttentionShape &shape, ::attn::ThreadPool &pool);
+  /// Fails only for buffers that do not fit the kernel's tensors.
+  absl::Status run(ArrayRef<const void *> arguments, ArrayRef<void *> results,
+                   const AttentionShape &shape, ::attn::ThreadPool &pool);
   /// run() for the classic kernel (q, k, v) -> out.
-  void run(const float *q, const float *k, const float *v, float *out,
-           const AttentionShape &shape, ::attn::ThreadPool &pool);
+  absl::Status run(const float *q, const float *k, const float *v, float *out,
+                   const AttentionShape &shape, ::attn::ThreadPool &pool);
 
   /// As run(), but irregular patterns take their tables from the generated
   /// schedule function, as ahead-of-time kernels do, instead of the host's

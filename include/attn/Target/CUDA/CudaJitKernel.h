@@ -65,6 +65,7 @@ private:
   std::vector<CudaImageCode> code;
   std::string functionName;                     // owns the descriptor's name
   std::unique_ptr<KernelTensorRecords> tensors; // and its tensors
+  std::vector<int32_t> staticTables;            // and its static tables
   std::vector<::attn::CudaImage> images;
   ::attn::CudaKernelDescriptor descriptor{};
   /// The host code of the schedule function (irregular patterns, dynamic N).

@@ -45,6 +45,9 @@ Type computeTypeOf(KernelAttr kernel);
 class KernelTensorRecords {
 public:
   explicit KernelTensorRecords(KernelAttr kernel);
+  // The records point into `names`.
+  KernelTensorRecords(const KernelTensorRecords &) = delete;
+  KernelTensorRecords &operator=(const KernelTensorRecords &) = delete;
   const ::attn::KernelTensor *data() const { return records.data(); }
   size_t size() const { return records.size(); }
 

@@ -4,6 +4,10 @@
 
 #include "attn/Runtime/KernelAbi.h"
 
+#include "llvm/ADT/StringSet.h"
+
+#include <cctype>
+
 using namespace mlir;
 using namespace mlir::attn;
 
@@ -29,8 +33,16 @@ LogicalResult
 KernelTensorAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          StringRef name, TensorRole role, RankedTensorType type,
                          ArrayRef<KernelSize> sizes) {
-  if (name.empty())
-    return emitError() << "a kernel tensor needs a name";
+  // The name becomes a C++ parameter of the generated API.
+  if (name.empty() || !(std::isalpha(name.front()) || name.front() == '_') ||
+      !llvm::all_of(name, [](char c) { return std::isalnum(c) || c == '_'; }))
+    return emitError() << "kernel tensor name '" << name
+                       << "' must be a C identifier";
+  Type element = type.getElementType();
+  if (!element.isF32() && !element.isF16() && !element.isBF16() &&
+      !element.isInteger(32))
+    return emitError() << "kernel tensor '" << name << "' has element type "
+                       << element << "; kernels take f32, f16, bf16 or i32";
   if (type.getRank() > ::attn::kMaxTensorRank)
     return emitError() << "kernel tensor '" << name << "' has rank "
                        << type.getRank() << "; at most "
@@ -54,8 +66,16 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
         return emitError() << "kernel arguments and results must be "
                               "#attn.kernel_tensor, got "
                            << tensor;
-  if (results.empty())
-    return emitError() << "a kernel returns at least one result";
+  if (arguments.empty() || results.empty())
+    return emitError() << "a kernel takes at least one argument and returns "
+                          "at least one result";
+  llvm::StringSet<> names;
+  for (ArrayAttr list : {arguments, results})
+    for (Attribute tensor : list)
+      if (!names.insert(cast<KernelTensorAttr>(tensor).getName()).second)
+        return emitError() << "kernel tensor '"
+                           << cast<KernelTensorAttr>(tensor).getName()
+                           << "' is named twice";
   if (tileQ < 1 || tileK < 1)
     return emitError() << "kernel tiles must be positive";
   if (vectorWidth < 0 || threads < 0)

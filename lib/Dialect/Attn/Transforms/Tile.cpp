@@ -27,10 +27,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Analysis/BlockSchedule.h"
-#include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Codegen/KernelFunction.h"
-#include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Codegen/ScheduleLoops.h"
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
+#include "attn/Dialect/Attn/Transforms/Passes.h"
 
 #include "attn/Codegen/ScheduleFunction.h"
 #include "attn/Runtime/KernelAbi.h"
@@ -125,8 +125,8 @@ public:
     Value bIndex = arith::DivUIOp::create(b, loc, headRow, heads);
     Value h = arith::RemUIOp::create(b, loc, headRow, heads);
     Value hk = arith::DivUIOp::create(b, loc, h, group);
-    rowBase = mul(add(mul(bIndex, heads), h), nq);
-    queryBase = mul(rowBase, headDim);
+    headRowBase = mul(add(mul(bIndex, heads), h), nq);
+    queryBase = mul(headRowBase, headDim);
     keyBase = mul(mul(add(mul(bIndex, kvHeads), hk), nk), headDim);
     firstRow = mul(queryBlock, idx(spec.tileQ));
     rows = arith::MinUIOp::create(b, loc, idx(spec.tileQ), sub(nq, firstRow));
@@ -438,7 +438,7 @@ private:
       if (lse)
         memref::StoreOp::create(
             b, loc, memref::LoadOp::create(b, loc, runningMax, ValueRange{i}),
-            lse, ValueRange{add(rowBase, add(firstRow, i))});
+            lse, ValueRange{add(headRowBase, add(firstRow, i))});
       Value inverse = memref::LoadOp::create(b, loc, runningSum, ValueRange{i});
       Value rowBase = add(queryBase, mul(add(firstRow, i), headDim));
       loop(idx(0), headDim, 1, {}, [&](Value d, ValueRange) {
@@ -465,7 +465,8 @@ private:
   Value positionOffset, headDim;
   Value queryTile, scoreTile, accumulator, runningMax, runningSum, rescale;
   // Per work item.
-  Value queryBlock, rowBase, queryBase, keyBase, firstRow, rows, firstPosition;
+  Value queryBlock, headRowBase, queryBase, keyBase, firstRow, rows,
+      firstPosition;
 };
 
 struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
