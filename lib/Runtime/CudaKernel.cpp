@@ -8,6 +8,7 @@
 #include "attn/Support/BlockTableLayout.h"
 #include "attn/Support/CheckedMath.h"
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -38,22 +39,22 @@ constexpr int kJitErrorLogBufferSizeBytes = 6;
 std::string checkDescriptor(const CudaKernelDescriptor &kernel) {
   if (std::string problem = detail::checkCommonFields(kernel); !problem.empty())
     return problem;
-  std::string prefix = absl::StrCat("kernel '", kernel.name, "' ");
+  auto prefix = [&] { return absl::StrCat("kernel '", kernel.name, "' "); };
   if (kernel.threadsPerBlock < 1 || kernel.threadsPerBlock > 1024)
-    return absl::StrCat(prefix, "has ", kernel.threadsPerBlock,
+    return absl::StrCat(prefix(), "has ", kernel.threadsPerBlock,
                         " threads per block (1 to 1024)");
   if (kernel.schedule == kScheduleTables && !kernel.buildTables)
-    return absl::StrCat(prefix, "needs schedule tables for a dynamic N and "
-                                "has no function to build them");
+    return absl::StrCat(prefix(), "needs schedule tables for a dynamic N and "
+                                  "has no function to build them");
   if (kernel.schedule == kScheduleStaticTables && !kernel.staticTables)
-    return absl::StrCat(prefix, "has no static schedule tables");
+    return absl::StrCat(prefix(), "has no static schedule tables");
   if (kernel.numImages < 0 || (kernel.numImages > 0 && !kernel.images))
-    return absl::StrCat(prefix, "has ", kernel.numImages,
+    return absl::StrCat(prefix(), "has ", kernel.numImages,
                         " code images and no array of them");
   for (int64_t i = 0; i < kernel.numImages; ++i)
     if (!kernel.images[i].arch || !kernel.images[i].data ||
         kernel.images[i].size < 0)
-      return absl::StrCat(prefix, "has an incomplete code image #", i);
+      return absl::StrCat(prefix(), "has an incomplete code image #", i);
   return "";
 }
 
@@ -347,7 +348,7 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
     CUdeviceptr allocated, aligned;
     int64_t offset, size, stride;
   };
-  std::vector<Buffer> buffers;
+  absl::InlinedVector<Buffer, 8> buffers;
   absl::Span<const KernelTensor> tensors = tensorsOf(kernel);
   for (size_t i = 0; i < tensors.size(); ++i) {
     const void *data = int64_t(i) < kernel.numArguments
@@ -360,7 +361,7 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
                                     int64_t(tables->size() / 4), 1}
                            : Buffer{0, 0, 0, 0, 1});
   std::array<int64_t, kNumSizes> sizes = sizesOf(shape);
-  std::vector<void *> params;
+  absl::InlinedVector<void *, 48> params;
   for (Buffer &b : buffers)
     for (void *field :
          {static_cast<void *>(&b.allocated), static_cast<void *>(&b.aligned),

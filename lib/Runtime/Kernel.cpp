@@ -8,6 +8,7 @@
 #include "attn/Support/BlockTableLayout.h"
 #include "attn/Support/CheckedMath.h"
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 
 #include <algorithm>
@@ -81,24 +82,25 @@ std::string detail::checkCommonFields(int64_t abiVersion, const char *name,
                         " (rebuild the kernel library with this attn)");
   if (!name || !*name)
     return "the kernel descriptor has no name";
-  std::string prefix = absl::StrCat("kernel '", name, "' ");
+  // Only a failing check pays for the message.
+  auto prefix = [&] { return absl::StrCat("kernel '", name, "' "); };
   if (numArguments < 0 || numResults < 1 || numArguments > 64 ||
       numResults > 64 || !tensors)
-    return absl::StrCat(prefix, "lists ", numArguments, " arguments and ",
+    return absl::StrCat(prefix(), "lists ", numArguments, " arguments and ",
                         numResults, " results");
   for (int64_t i = 0; i < numArguments + numResults; ++i) {
     const KernelTensor &t = tensors[i];
     if (!t.name || t.rank < 0 || t.rank > kMaxTensorRank ||
         elementBytes(t.element) == 0)
-      return absl::StrCat(prefix, "has a malformed tensor #", i);
+      return absl::StrCat(prefix(), "has a malformed tensor #", i);
     for (int d = 0; d < t.rank; ++d)
       if (t.sizes[d] < 0 || t.sizes[d] >= kNumSizes)
-        return absl::StrCat(prefix, "has a malformed tensor '", t.name, "'");
+        return absl::StrCat(prefix(), "has a malformed tensor '", t.name, "'");
   }
   if (tileQ < 1 || tileK < 1)
-    return absl::StrCat(prefix, "has tiles of ", tileQ, "x", tileK);
+    return absl::StrCat(prefix(), "has tiles of ", tileQ, "x", tileK);
   if (schedule < kScheduleBanded || schedule > kScheduleTables)
-    return absl::StrCat(prefix, "has the unknown schedule kind ", schedule);
+    return absl::StrCat(prefix(), "has the unknown schedule kind ", schedule);
   return "";
 }
 
@@ -260,7 +262,8 @@ absl::Status runKernel(const KernelDescriptor &kernel,
     tableSize = int64_t(built->size());
   }
   // One memref per tensor, then the tables. The kernel only writes results.
-  std::vector<MemRef1D<void>> buffers;
+  // (Inline storage: a small call allocates nothing here.)
+  absl::InlinedVector<MemRef1D<void>, 8> buffers;
   for (size_t i = 0; i < tensors.size(); ++i) {
     void *data = int64_t(i) < kernel.numArguments
                      ? const_cast<void *>(arguments[i])
@@ -276,20 +279,20 @@ absl::Status runKernel(const KernelDescriptor &kernel,
     fallback = sharedDefaultPool();
     threads = fallback.get();
   }
-  threads->parallelFor(numWorkItems(kernel, shape),
-                       [&](int64_t begin, int64_t end) {
-                         // The kernel may not keep the descriptors: each call
-                         // gets its copies.
-                         std::vector<MemRef1D<void>> copies = buffers;
-                         std::vector<void *> pointers;
-                         for (MemRef1D<void> &b : copies)
-                           pointers.push_back(&b);
-                         int64_t scalars[kNumSizes + 2];
-                         std::copy(sizes.begin(), sizes.end(), scalars);
-                         scalars[kNumSizes] = begin;
-                         scalars[kNumSizes + 1] = end;
-                         kernel.kernel(pointers.data(), scalars);
-                       });
+  threads->parallelFor(
+      numWorkItems(kernel, shape), [&](int64_t begin, int64_t end) {
+        // The kernel may not keep the descriptors: each call
+        // gets its copies.
+        absl::InlinedVector<MemRef1D<void>, 8> copies = buffers;
+        absl::InlinedVector<void *, 8> pointers;
+        for (MemRef1D<void> &b : copies)
+          pointers.push_back(&b);
+        int64_t scalars[kNumSizes + 2];
+        std::copy(sizes.begin(), sizes.end(), scalars);
+        scalars[kNumSizes] = begin;
+        scalars[kNumSizes + 1] = end;
+        kernel.kernel(pointers.data(), scalars);
+      });
   return absl::OkStatus();
 }
 
