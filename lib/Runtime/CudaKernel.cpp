@@ -58,10 +58,6 @@ std::string checkDescriptor(const CudaKernelDescriptor &kernel) {
   return "";
 }
 
-absl::Span<const KernelTensor> tensorsOf(const CudaKernelDescriptor &kernel) {
-  return {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)};
-}
-
 /// The number of "sm_90" (90; 120 for "sm_120"), whether it is
 /// architecture-specific ("sm_90a": runs on sm_90 only), or -1.
 int archNumber(const char *arch, bool *specific = nullptr) {
@@ -287,7 +283,7 @@ std::string checkCallShape(const CudaKernelDescriptor &kernel,
                            const CallShape &shape) {
   if (std::string problem = checkDescriptor(kernel); !problem.empty())
     return problem;
-  return detail::checkCallShape(tensorsOf(kernel), shape);
+  return detail::checkCallShape(detail::tensorsOf(kernel), shape);
 }
 
 absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
@@ -301,7 +297,7 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
   // The kernels move tiles in 16-byte vectors; a misaligned address would
   // fault and poison the context.
   if (std::string problem =
-          detail::checkBuffers(tensorsOf(kernel), kernel.numArguments,
+          detail::checkBuffers(detail::tensorsOf(kernel), kernel.numArguments,
                                arguments, results, shape, /*alignment=*/16);
       !problem.empty())
     return absl::InvalidArgumentError(problem);
@@ -349,11 +345,10 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
     int64_t offset, size, stride;
   };
   absl::InlinedVector<Buffer, 8> buffers;
-  absl::Span<const KernelTensor> tensors = tensorsOf(kernel);
+  absl::Span<const KernelTensor> tensors = detail::tensorsOf(kernel);
   for (size_t i = 0; i < tensors.size(); ++i) {
-    const void *data = int64_t(i) < kernel.numArguments
-                           ? arguments[i]
-                           : results[i - size_t(kernel.numArguments)];
+    const void *data =
+        detail::bufferOf(i, kernel.numArguments, arguments, results);
     buffers.push_back({CUdeviceptr(data), CUdeviceptr(data), 0,
                        elementsOf(tensors[i], shape), 1});
   }
@@ -393,7 +388,8 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
   if (std::string problem = checkDescriptor(kernel); !problem.empty())
     return absl::InvalidArgumentError(problem);
   detail::GatheredViews views = detail::gatherViews(arguments, results);
-  absl::StatusOr<CallShape> shape = checkViews(tensorsOf(kernel), views.facts);
+  absl::StatusOr<CallShape> shape =
+      checkViews(detail::tensorsOf(kernel), views.facts);
   if (!shape.ok())
     return shape.status();
   return launchCudaKernel(kernel, views.arguments, views.results, *shape,

@@ -157,9 +157,7 @@ std::string detail::checkBuffers(absl::Span<const KernelTensor> tensors,
                         numResults, " results; the call passes ",
                         arguments.size(), " and ", results.size());
   for (size_t i = 0; i < tensors.size(); ++i) {
-    const void *data = int64_t(i) < numArguments
-                           ? arguments[i]
-                           : results[i - size_t(numArguments)];
+    const void *data = bufferOf(i, numArguments, arguments, results);
     if (!data && elementsOf(tensors[i], shape) > 0)
       return absl::StrCat("'", tensors[i].name, "' must not be null");
     if (reinterpret_cast<uintptr_t>(data) % uintptr_t(alignment) != 0)
@@ -228,8 +226,7 @@ std::string checkCallShape(const KernelDescriptor &kernel,
                            const CallShape &shape) {
   if (std::string problem = detail::checkCommonFields(kernel); !problem.empty())
     return problem;
-  return detail::checkCallShape(
-      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)}, shape);
+  return detail::checkCallShape(detail::tensorsOf(kernel), shape);
 }
 
 absl::Status runKernel(const KernelDescriptor &kernel,
@@ -239,8 +236,7 @@ absl::Status runKernel(const KernelDescriptor &kernel,
                        int64_t tableSize) {
   if (std::string problem = checkCallShape(kernel, shape); !problem.empty())
     return absl::InvalidArgumentError(problem);
-  absl::Span<const KernelTensor> tensors(
-      kernel.tensors, size_t(kernel.numArguments + kernel.numResults));
+  absl::Span<const KernelTensor> tensors = detail::tensorsOf(kernel);
   if (std::string problem =
           detail::checkBuffers(tensors, kernel.numArguments, arguments, results,
                                shape, /*alignment=*/1);
@@ -265,9 +261,7 @@ absl::Status runKernel(const KernelDescriptor &kernel,
   // (Inline storage: a small call allocates nothing here.)
   absl::InlinedVector<MemRef1D<void>, 8> buffers;
   for (size_t i = 0; i < tensors.size(); ++i) {
-    void *data = int64_t(i) < kernel.numArguments
-                     ? const_cast<void *>(arguments[i])
-                     : results[i - size_t(kernel.numArguments)];
+    void *data = detail::bufferOf(i, kernel.numArguments, arguments, results);
     buffers.push_back({data, data, 0, elementsOf(tensors[i], shape), 1});
   }
   static int32_t noTables = 0;

@@ -36,6 +36,21 @@ std::string checkCommonFields(const Descriptor &d) {
                            d.tensors, d.tileQ, d.tileK, d.schedule);
 }
 
+/// A descriptor's tensors, arguments then results.
+template <typename Descriptor>
+absl::Span<const KernelTensor> tensorsOf(const Descriptor &d) {
+  return {d.tensors, size_t(d.numArguments + d.numResults)};
+}
+
+/// The buffer of tensor `i` of a call: an argument, then the results. The
+/// kernel only writes results; arguments are passed on as they are.
+inline void *bufferOf(size_t i, int64_t numArguments,
+                      absl::Span<const void *const> arguments,
+                      absl::Span<void *const> results) {
+  return int64_t(i) < numArguments ? const_cast<void *>(arguments[i])
+                                   : results[i - size_t(numArguments)];
+}
+
 /// Why `shape` cannot be run by a kernel of `tensors` ("" when it can).
 std::string checkCallShape(absl::Span<const KernelTensor> tensors,
                            const CallShape &shape);

@@ -72,9 +72,8 @@ absl::Status runKernel(const KernelDescriptor &kernel,
   if (std::string problem = detail::checkCommonFields(kernel); !problem.empty())
     return absl::InvalidArgumentError(problem);
   detail::GatheredViews views = detail::gatherViews(arguments, results);
-  absl::StatusOr<CallShape> shape = checkViews(
-      {kernel.tensors, size_t(kernel.numArguments + kernel.numResults)},
-      views.facts);
+  absl::StatusOr<CallShape> shape =
+      checkViews(detail::tensorsOf(kernel), views.facts);
   if (!shape.ok())
     return shape.status();
   return runKernel(kernel, views.arguments, views.results, *shape, pool);

@@ -115,10 +115,6 @@ const Target *TargetFlags::resolve(std::string &error) const {
   return error.empty() ? chosen : nullptr;
 }
 
-void mlir::attn::hideOtherFlags(cl::OptionCategory &category) {
-  cl::HideUnrelatedOptions(category);
-}
-
 void mlir::attn::hideRegisteredFlags() {
   for (auto &entry : cl::getRegisteredOptions()) {
     StringRef name = entry.first;

@@ -63,7 +63,7 @@ static cl::opt<std::string>
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAllTargets();
-  hideOtherFlags(category);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv, "attn-compile: attention kernels ahead of time\n");
   std::string error;

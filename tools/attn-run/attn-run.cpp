@@ -276,7 +276,7 @@ static std::vector<npy::Array> runReference(func::FuncOp func,
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAllTargets();
-  hideOtherFlags(category);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn function\n");
   if (repeat < 0 || repeat > 100000)
     fail("--repeat must be in [0, 100000]");

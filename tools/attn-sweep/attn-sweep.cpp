@@ -222,7 +222,7 @@ private:
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerCPUTarget();
-  hideOtherFlags(category);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "attn-sweep: predicted vs measured cost\n");
   {

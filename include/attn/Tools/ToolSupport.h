@@ -49,10 +49,6 @@ private:
   llvm::cl::opt<std::string> cpu;
 };
 
-/// Hides LLVM's and MLIR's internal flags from --help: only `category`
-/// (and --help, --version) remain.
-void hideOtherFlags(llvm::cl::OptionCategory &category);
-
 /// Hides from --help (not from --help-hidden) every flag registered so far
 /// but --help and --version: LLVM's hundreds of back-end flags. attn-opt
 /// calls it before MlirOptMain registers the flags it shows.

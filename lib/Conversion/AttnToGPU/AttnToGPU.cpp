@@ -168,7 +168,7 @@ struct ConvertAttnToGPUPass
     FailureOr<GPUKernelSpec> maybeSpec = specFor(*op, func);
     if (failed(maybeSpec))
       return failure();
-    const GPUKernelSpec &spec = *maybeSpec;
+    GPUKernelSpec spec = *maybeSpec;
     MLIRContext *ctx = &getContext();
     Location loc = func.getLoc();
     std::string name = func.getSymName().str();
@@ -176,6 +176,7 @@ struct ConvertAttnToGPUPass
     OpBuilder b(ctx);
     KernelAttr contract =
         buildAttentionKernelAttr(func, *op, /*vectorWidth=*/0, spec.threads);
+    spec.parameters = kernelParametersOf(contract);
     if (contract.getSchedule() == ScheduleKind::Tables) {
       // The tables of a run-time N, built on the host once per N.
       b.setInsertionPoint(func);

@@ -22,7 +22,7 @@ GPUKernelBuilder::GPUKernelBuilder(OpBuilder &builder, Location loc,
     : b(builder), loc(loc), spec(spec) {
   f32 = b.getF32Type();
   Block &entry = func.getBody().front();
-  KernelParameters at{spec.hasLse ? 5u : 4u};
+  const KernelParameters &at = spec.parameters;
   q = entry.getArgument(at.tensor(0));
   k = entry.getArgument(at.tensor(1));
   v = entry.getArgument(at.tensor(2));

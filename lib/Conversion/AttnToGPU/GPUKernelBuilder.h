@@ -12,6 +12,7 @@
 #ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_GPUKERNELBUILDER_H
 #define ATTN_LIB_CONVERSION_ATTNTOGPU_GPUKERNELBUILDER_H
 
+#include "attn/Codegen/KernelFunction.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -31,6 +32,8 @@ struct GPUKernelSpec {
   int64_t sharedRowStride;
   /// Whether the kernel also writes the row log-sum-exp.
   bool hasLse;
+  /// Where the kernel function's parameters are (from its contract).
+  KernelParameters parameters;
 };
 
 /// log2(e): the kernels use exp2 on scores pre-multiplied by it.
