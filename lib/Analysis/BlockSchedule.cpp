@@ -6,6 +6,7 @@
 #include "attn/Support/CheckedMath.h"
 
 #include <algorithm>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -37,7 +38,10 @@ VisitedBlocks mlir::attn::scheduleQueryBlock(MaskPatternAttrInterface pattern,
           .push_back(kb);
     return visited;
   }
-  for (int64_t kb = 0, nkb = ceilDiv(nk, tileK); kb < nkb; ++kb) {
+  // Only the key blocks of the pattern's key ranges can keep pairs.
+  SmallVector<KeyRange> ranges;
+  pattern.getKeyRanges(p0, p1, nq, nk, ranges);
+  forEachKeyBlockOf(ranges, tileK, [&](int64_t kb) {
     Tile tile{p0, p1, kb * tileK, std::min((kb + 1) * tileK, nk)};
     BlockKind kind = pattern.classifyTile(tile, nq, nk);
     // A block cut short by Nk needs the key-range check of partial blocks.
@@ -53,25 +57,54 @@ VisitedBlocks mlir::attn::scheduleQueryBlock(MaskPatternAttrInterface pattern,
       visited.full.push_back(kb);
       break;
     }
+  });
+  return visited;
+}
+
+VisitedBlocks mlir::attn::scheduleOrderedQueryBlock(
+    MaskPatternAttrInterface pattern, TokenOrderAttrInterface order, int64_t nq,
+    int64_t nk, int64_t tileQ, int64_t tileK, int64_t qb) {
+  int64_t offset = nk - nq;
+  int64_t first = qb * tileQ, rows = std::min(tileQ, nq - first);
+  std::vector<int64_t> positions(rows);
+  for (int64_t i = 0; i < rows; ++i)
+    positions[i] = offset + order.getQueryRow(first + i, nq);
+  VisitedBlocks visited;
+  for (int64_t kb = 0, nkb = ceilDiv(nk, tileK); kb < nkb; ++kb) {
+    int64_t j0 = kb * tileK, cols = std::min(tileK, nk - j0), kept = 0;
+    for (int64_t u = j0; u < j0 + cols; ++u) {
+      int64_t j = order.getKey(u, nk);
+      for (int64_t p : positions)
+        kept += pattern.contains(p, j, nq, nk);
+    }
+    if (kept == rows * cols && cols == tileK)
+      visited.full.push_back(kb);
+    else if (kept > 0)
+      visited.partial.push_back(kb);
   }
   return visited;
 }
 
 std::vector<int32_t>
 mlir::attn::buildBlockTables(MaskPatternAttrInterface pattern, int64_t nq,
-                             int64_t nk, int64_t tileQ, int64_t tileK) {
-  ::attn::BlockTableLayout layout{ceilDiv(nq, tileQ), ceilDiv(nk, tileK)};
-  std::vector<int32_t> tables(layout.size(), 0);
+                             int64_t nk, int64_t tileQ, int64_t tileK,
+                             TokenOrderAttrInterface order) {
+  ::attn::BlockTableLayout layout{ceilDiv(nq, tileQ)};
+  std::vector<int32_t> tables(layout.headerSize(), 0);
   for (int64_t qb = 0; qb < layout.numQueryBlocks; ++qb) {
     VisitedBlocks visited =
-        scheduleQueryBlock(pattern, /*banded=*/false, nq, nk, tileQ, tileK, qb);
-    int64_t row = qb * layout.numKeyBlocks;
-    tables[layout.partialNumOffset() + qb] = visited.partial.size();
-    for (size_t i = 0; i < visited.partial.size(); ++i)
-      tables[layout.partialIndexOffset() + row + i] = visited.partial[i];
-    tables[layout.fullNumOffset() + qb] = visited.full.size();
-    for (size_t i = 0; i < visited.full.size(); ++i)
-      tables[layout.fullIndexOffset() + row + i] = visited.full[i];
+        order ? scheduleOrderedQueryBlock(pattern, order, nq, nk, tileQ, tileK,
+                                          qb)
+              : scheduleQueryBlock(pattern, /*banded=*/false, nq, nk, tileQ,
+                                   tileK, qb);
+    tables[layout.rowStartOffset() + qb] = int32_t(tables.size());
+    tables.insert(tables.end(), visited.partial.begin(), visited.partial.end());
+    tables[layout.fullStartOffset() + qb] = int32_t(tables.size());
+    tables.insert(tables.end(), visited.full.begin(), visited.full.end());
+    if (tables.size() > size_t(std::numeric_limits<int32_t>::max()))
+      return {};
   }
+  tables[layout.rowStartOffset() + layout.numQueryBlocks] =
+      int32_t(tables.size());
   return tables;
 }

@@ -26,12 +26,16 @@ Cost mlir::attn::costOfFused(MaskPatternAttrInterface pattern,
   cost.pairsUseful = heads * double(pattern.countPairs(s.nq, s.nk));
 
   // Executed pairs: the area of every visited tile, clipped at Nq and Nk.
-  bool banded = hasBandedSchedule(pattern);
+  bool banded = !config.order && hasBandedSchedule(pattern);
   int64_t numQueryBlocks = ceilDiv(s.nq, config.tileQ);
   double executed = 0, visitedBlocks = 0;
   for (int64_t qb = 0; qb < numQueryBlocks; ++qb) {
-    VisitedBlocks v = scheduleQueryBlock(pattern, banded, s.nq, s.nk,
-                                         config.tileQ, config.tileK, qb);
+    VisitedBlocks v =
+        config.order
+            ? scheduleOrderedQueryBlock(pattern, config.order, s.nq, s.nk,
+                                        config.tileQ, config.tileK, qb)
+            : scheduleQueryBlock(pattern, banded, s.nq, s.nk, config.tileQ,
+                                 config.tileK, qb);
     int64_t rows = std::min(config.tileQ, s.nq - qb * config.tileQ);
     for (const std::vector<int64_t> *list : {&v.partial, &v.full})
       for (int64_t kb : *list) {
@@ -64,9 +68,11 @@ Cost mlir::attn::costOfFused(MaskPatternAttrInterface pattern,
                    4.0;
   cost.peakExtraBytes = config.threads * scratch;
   if (!banded) {
-    ::attn::BlockTableLayout layout{numQueryBlocks,
-                                    ceilDiv(s.nk, config.tileK)};
-    cost.peakExtraBytes += 4.0 * layout.size();
+    // One header and one index per visited block
+    // (attn/Support/BlockTableLayout.h).
+    ::attn::BlockTableLayout layout{numQueryBlocks};
+    cost.tableBytes = 4.0 * (double(layout.headerSize()) + visitedBlocks);
+    cost.peakExtraBytes += cost.tableBytes;
   }
   return cost;
 }

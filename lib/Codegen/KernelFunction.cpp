@@ -38,7 +38,7 @@ FailureOr<AttentionOp> mlir::attn::matchKernelFunction(func::FuncOp func,
   ScheduleAttr schedule = op.getScheduleAttr();
   if (!schedule)
     return fail("has no block schedule (run attn-sparsify first)");
-  if (schedule.isBanded() != hasBandedSchedule(op.getEffectivePattern()))
+  if (schedule.isBanded() != op.hasBandedSchedule())
     return op.emitError() << passName << ": a \"" << schedule.getKind()
                           << "\" schedule does not fit this pattern (run "
                              "attn-sparsify)";
@@ -81,7 +81,8 @@ KernelAttr mlir::attn::buildAttentionKernelAttr(func::FuncOp func,
       ctx, func.getSymName(), ArrayAttr::get(ctx, arguments),
       ArrayAttr::get(ctx, results), kernelScheduleOf(op), schedule.getTileQ(),
       schedule.getTileK(), op.getEffectivePattern(), vectorWidth, threads,
-      threads > 0 ? schedule.getTables() : DenseI32ArrayAttr());
+      threads > 0 ? schedule.getTables() : DenseI32ArrayAttr(),
+      op.getOrderAttr());
 }
 
 SmallVector<Type> mlir::attn::kernelParameterTypes(KernelAttr kernel) {

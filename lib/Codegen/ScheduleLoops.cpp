@@ -19,12 +19,9 @@ mlir::attn::buildScheduledKeyBlockLoops(OpBuilder &b, Location loc,
   auto add = [&](Value x, Value y) -> Value {
     return arith::AddIOp::create(b, loc, x, y);
   };
-  auto mul = [&](Value x, Value y) -> Value {
-    return arith::MulIOp::create(b, loc, x, y);
-  };
   SmallVector<Value> current(state);
-  // Blocks [lo, hi) by index, or (listAt == null) the `count` blocks listed
-  // from table entry `listAt`.
+  // Blocks [lo, hi) by index (listAt == null), or the blocks listed at table
+  // positions listAt + [lo, hi).
   auto visit = [&](Value lo, Value hi, Value listAt, bool masked) {
     auto loop = scf::ForOp::create(
         b, loc, lo, hi, idx(1), current,
@@ -65,21 +62,19 @@ mlir::attn::buildScheduledKeyBlockLoops(OpBuilder &b, Location loc,
     return current;
   }
 
-  // The offsets of attn/Support/BlockTableLayout.h with run-time counts:
-  // [partial counts | partial lists | full counts | full lists].
+  // attn/Support/BlockTableLayout.h: row_start[qb] and full_start[qb]
+  // bound the positions of the partial and the full key blocks.
   auto readIndex = [&](Value at) -> Value {
     Value raw = memref::LoadOp::create(b, loc, block.tables, ValueRange{at});
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
   };
-  Value rowStart = mul(block.queryBlock, numKeyBlocks);
   Value numQueryBlocks =
       arith::CeilDivUIOp::create(b, loc, block.nq, idx(block.tileQ));
-  Value partialLists = numQueryBlocks;
-  Value fullCounts = add(numQueryBlocks, mul(numQueryBlocks, numKeyBlocks));
-  Value fullLists = add(fullCounts, numQueryBlocks);
-  visit(idx(0), readIndex(block.queryBlock), add(partialLists, rowStart),
-        /*masked=*/true);
-  visit(idx(0), readIndex(add(fullCounts, block.queryBlock)),
-        add(fullLists, rowStart), /*masked=*/false);
+  Value rowStart = readIndex(block.queryBlock);
+  Value fullStart =
+      readIndex(add(add(numQueryBlocks, idx(1)), block.queryBlock));
+  Value rowEnd = readIndex(add(block.queryBlock, idx(1)));
+  visit(rowStart, fullStart, idx(0), /*masked=*/true);
+  visit(fullStart, rowEnd, idx(0), /*masked=*/false);
   return current;
 }

@@ -55,6 +55,11 @@ void mlir::attn::buildAttnCPUKernelPasses(OpPassManager &pm,
   AttnSparsifyPassOptions sparsify;
   sparsify.tileQ = options.tileQ > 0 ? int64_t(options.tileQ) : 4 * vectorWidth;
   sparsify.tileK = options.tileK;
+  AttnReorderPassOptions reorder;
+  reorder.mode = options.reorder;
+  reorder.tileQ = sparsify.tileQ;
+  reorder.tileK = sparsify.tileK;
+  pm.addPass(createAttnReorderPass(reorder));
   pm.addPass(createAttnSparsifyPass(sparsify));
   AttnTilePassOptions tile;
   tile.vectorWidth = vectorWidth;

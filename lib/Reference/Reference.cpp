@@ -208,6 +208,37 @@ Tensor reference::attention(const Tensor &q, const Tensor &k, const Tensor &v,
   return o;
 }
 
+Tensor reference::merge(ArrayRef<Tensor> outputs, ArrayRef<Tensor> lses,
+                        Tensor &lse) {
+  const std::array<int64_t, 4> &shape = outputs.front().shape;
+  Tensor out(shape);
+  lse = Tensor({shape[0], shape[1], shape[2], 1});
+  lse.rank = 3;
+  std::vector<double> weights(outputs.size());
+  for (int64_t b = 0; b < shape[0]; ++b)
+    for (int64_t h = 0; h < shape[1]; ++h)
+      for (int64_t i = 0; i < shape[2]; ++i) {
+        double max = kNegInf;
+        for (const Tensor &l : lses)
+          max = std::max(max, l.at(b, h, i, 0));
+        if (max == kNegInf) { // every part fully masked
+          lse.at(b, h, i, 0) = kNegInf;
+          continue;
+        }
+        double sum = 0;
+        for (size_t part = 0; part < lses.size(); ++part)
+          sum += weights[part] = std::exp(lses[part].at(b, h, i, 0) - max);
+        for (int64_t d = 0; d < shape[3]; ++d) {
+          double acc = 0;
+          for (size_t part = 0; part < outputs.size(); ++part)
+            acc += weights[part] * outputs[part].at(b, h, i, d);
+          out.at(b, h, i, d) = acc / sum;
+        }
+        lse.at(b, h, i, 0) = max + std::log(sum);
+      }
+  return out;
+}
+
 double reference::relativeError(const Tensor &a, const Tensor &b) {
   if (a.shape != b.shape || a.rank != b.rank || a.data.size() != b.data.size())
     return std::numeric_limits<double>::infinity();
@@ -399,6 +430,30 @@ LogicalResult Evaluator::step(Operation &op) {
         return failure();
       values[lseResult] = std::move(lse);
     }
+  } else if (auto mergeOp = dyn_cast<MergeOp>(op)) {
+    std::vector<Tensor> outputs, lses;
+    for (unsigned i = 0; i < mergeOp.getNumParts(); ++i) {
+      const Tensor *o = operand(2 * i), *l = operand(2 * i + 1);
+      if (!o || !l)
+        return failure();
+      // Every part covers the queries of the first.
+      for (unsigned d = 0; d < 4; ++d)
+        if (failed(checkDim(&op, "dimension " + std::to_string(d), "part 0",
+                            outputs.empty() ? o->shape[d] : outputs[0].shape[d],
+                            "part " + std::to_string(i), o->shape[d])))
+          return failure();
+      for (unsigned d = 0; d < 3; ++d)
+        if (failed(checkDim(&op, "lse dimension " + std::to_string(d), "output",
+                            o->shape[d], "lse", l->shape[d])))
+          return failure();
+      outputs.push_back(*o);
+      lses.push_back(*l);
+    }
+    out = merge(outputs, lses, lse);
+    if (failed(checkFits(mergeOp.getLse().getType(), lse,
+                         "the lse result of '" + name + "'")))
+      return failure();
+    values[mergeOp.getLse()] = std::move(lse);
   } else {
     return fail("unsupported op '" + name + "'");
   }

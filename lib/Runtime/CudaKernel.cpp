@@ -226,9 +226,11 @@ deviceTables(const CudaKernelDescriptor &kernel, CUcontext context, int64_t nq,
   if (isStatic) {
     buffer = upload(kernel.staticTables, kernel.staticTableSize);
   } else {
-    std::vector<int32_t> tables = detail::buildScheduleTables(
-        kernel.buildTables, kernel.tileQ, kernel.tileK, nq, nk);
-    buffer = upload(tables.data(), int64_t(tables.size()));
+    absl::StatusOr<std::vector<int32_t>> tables =
+        detail::buildScheduleTables(kernel.buildTables, kernel.tileQ, nq, nk);
+    if (!tables.ok())
+      return tables.status();
+    buffer = upload(tables->data(), int64_t(tables->size()));
   }
   if (!buffer.ok())
     return buffer.status();
@@ -310,13 +312,15 @@ absl::Status launchCudaKernel(const CudaKernelDescriptor &kernel,
         absl::StrCat("the launch needs B * H * ceil(Nq / ", kernel.tileQ,
                      ") = ", blocks, " blocks; at most 2^31-1 fit in a grid"));
   if (kernel.schedule == kScheduleStaticTables) {
-    BlockTableLayout layout{ceilDiv(shape.nq, kernel.tileQ),
-                            ceilDiv(shape.nk, kernel.tileK)};
-    if (kernel.staticTableSize != layout.size())
-      return absl::InvalidArgumentError(absl::StrCat(
-          "kernel '", kernel.name, "' has static schedule tables of ",
-          kernel.staticTableSize, " entries; Nq = ", shape.nq,
-          ", Nk = ", shape.nk, " needs ", layout.size()));
+    if (std::string problem = checkBlockTables(
+            kernel.staticTables, kernel.staticTableSize,
+            ceilDiv(shape.nq, kernel.tileQ), ceilDiv(shape.nk, kernel.tileK));
+        !problem.empty())
+      return absl::InvalidArgumentError(
+          absl::StrCat("kernel '", kernel.name,
+                       "' has static schedule tables that do not "
+                       "fit Nq = ",
+                       shape.nq, ", Nk = ", shape.nk, ": ", problem));
   }
 
   absl::StatusOr<const cuda::DriverApi *> api = cuda::driver();

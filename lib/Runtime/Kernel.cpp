@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -167,14 +168,25 @@ std::string detail::checkBuffers(absl::Span<const KernelTensor> tensors,
   return "";
 }
 
-std::vector<int32_t> detail::buildScheduleTables(ScheduleEntry build,
-                                                 int64_t tileQ, int64_t tileK,
-                                                 int64_t nq, int64_t nk) {
-  BlockTableLayout layout{ceilDiv(nq, tileQ), ceilDiv(nk, tileK)};
-  std::vector<int32_t> tables(layout.size(), 0);
+absl::StatusOr<std::vector<int32_t>>
+detail::buildScheduleTables(ScheduleEntry build, int64_t tileQ, int64_t nq,
+                            int64_t nk) {
+  // The header first, which gives the size; then the lists.
+  BlockTableLayout layout{ceilDiv(nq, tileQ)};
+  if (layout.headerSize() > std::numeric_limits<int32_t>::max())
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the schedule of Nq = ", nq, " has too many query blocks"));
+  std::vector<int32_t> tables(layout.headerSize(), 0);
   MemRef1D<int32_t> view{tables.data(), tables.data(), 0,
                          int64_t(tables.size()), 1};
-  build(&view, nq, nk);
+  int64_t size = build(&view, nq, nk, /*fill=*/0);
+  if (size < layout.headerSize() || size > std::numeric_limits<int32_t>::max())
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the schedule of Nq = ", nq, ", Nk = ", nk, " needs ", size,
+        " table entries; int32 positions reach at most 2^31-1"));
+  tables.resize(size, 0);
+  view = {tables.data(), tables.data(), 0, size, 1};
+  build(&view, nq, nk, /*fill=*/1);
   return tables;
 }
 
@@ -191,15 +203,17 @@ int detail::reportCall(const absl::Status &status) {
   return int(status.code());
 }
 
-std::shared_ptr<const std::vector<int32_t>>
+absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>>
 scheduleTables(const KernelDescriptor &kernel, int64_t nq, int64_t nk) {
   std::lock_guard<std::mutex> lock(tablesMutex);
   for (CachedTables &c : tablesCache)
     if (c.kernel == &kernel && c.nq == nq && c.nk == nk)
       return c.tables;
-  auto tables =
-      std::make_shared<std::vector<int32_t>>(detail::buildScheduleTables(
-          kernel.buildTables, kernel.tileQ, kernel.tileK, nq, nk));
+  absl::StatusOr<std::vector<int32_t>> built =
+      detail::buildScheduleTables(kernel.buildTables, kernel.tileQ, nq, nk);
+  if (!built.ok())
+    return built.status();
+  auto tables = std::make_shared<const std::vector<int32_t>>(*std::move(built));
   // Callers hold their tables while they run, so an eviction never frees
   // tables in use.
   if (tablesCache.size() >= kMaxCachedTables)
@@ -253,9 +267,19 @@ absl::Status runKernel(const KernelDescriptor &kernel,
       return absl::FailedPreconditionError(absl::StrCat(
           "kernel '", kernel.name,
           "' needs schedule tables for a dynamic N, and none were given"));
-    built = scheduleTables(kernel, shape.nq, shape.nk);
+    absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>> cached =
+        scheduleTables(kernel, shape.nq, shape.nk);
+    if (!cached.ok())
+      return cached.status();
+    built = *std::move(cached);
     tables = built->data();
     tableSize = int64_t(built->size());
+  } else if (kernel.schedule == kScheduleTables) {
+    if (std::string problem =
+            checkBlockTables(tables, tableSize, ceilDiv(shape.nq, kernel.tileQ),
+                             ceilDiv(shape.nk, kernel.tileK));
+        !problem.empty())
+      return absl::InvalidArgumentError(problem);
   }
   // One memref per tensor, then the tables. The kernel only writes results.
   // (Inline storage: a small call allocates nothing here.)

@@ -86,9 +86,10 @@ GatheredViews gatherViews(absl::Span<const View> arguments,
 }
 
 /// The schedule tables of attn/Support/BlockTableLayout.h for (nq, nk) and
-/// tiles of tileQ x tileK, filled by the generated function `build`.
-std::vector<int32_t> buildScheduleTables(ScheduleEntry build, int64_t tileQ,
-                                         int64_t tileK, int64_t nq, int64_t nk);
+/// query tiles of tileQ, built by the generated function `build` (two calls:
+/// header, then lists). Fails when they would not fit int32 positions.
+absl::StatusOr<std::vector<int32_t>>
+buildScheduleTables(ScheduleEntry build, int64_t tileQ, int64_t nq, int64_t nk);
 
 /// Sets the calling thread's attn_last_error().
 void setLastError(std::string message) noexcept;

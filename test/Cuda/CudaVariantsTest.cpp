@@ -260,12 +260,16 @@ TEST(CudaJitKernel, BuildsTablesWithTheGeneratedScheduleFunction) {
                         {100, 100},
                         {257, 1000},
                         {1000, 300}}) {
-    ::attn::BlockTableLayout layout{(nq + d.tileQ - 1) / d.tileQ,
-                                    (nk + d.tileK - 1) / d.tileK};
-    std::vector<int32_t> tables(layout.size(), 0); // as the runtime does
+    // As the runtime does: the header, then the lists.
+    ::attn::BlockTableLayout layout{(nq + d.tileQ - 1) / d.tileQ};
+    std::vector<int32_t> tables(layout.headerSize(), 0);
     ::attn::MemRef1D<int32_t> view{tables.data(), tables.data(), 0,
                                    int64_t(tables.size()), 1};
-    d.buildTables(&view, nq, nk);
+    int64_t size = d.buildTables(&view, nq, nk, 0);
+    ASSERT_GE(size, layout.headerSize());
+    tables.resize(size);
+    view = {tables.data(), tables.data(), 0, size, 1};
+    EXPECT_EQ(d.buildTables(&view, nq, nk, 1), size);
     EXPECT_EQ(tables, buildBlockTables(kernel->info().getPattern(), nq, nk,
                                        d.tileQ, d.tileK))
         << "Nq = " << nq << ", Nk = " << nk;

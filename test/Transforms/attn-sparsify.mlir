@@ -30,10 +30,10 @@ func.func @tables_at_run_time(%q: tensor<?x?x?x16xf32>, %k: tensor<?x?x?x16xf32>
 // A static N: the tables are computed now. Global token 0, N = 8, tiles of
 // 4: query block 0 (holding the global row 0) meets key blocks 0 and 1
 // partially; query block 1 meets only key block 0 (the global column).
-// Layout [partial_num | partial_idx | full_num | full_idx]:
-//   partial_num = [2, 1], partial_idx = [[0, 1], [0, -]], no full blocks.
+// Layout [row_start (3) | full_start (2) | indices]: qb 0 lists partial
+// [5, 7) = {0, 1}, qb 1 partial [7, 8) = {0}; no full blocks.
 // CHECK-LABEL: func.func @tables_now
-//       CHECK: kind = "tables", tables = [2, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]>
+//       CHECK: kind = "tables", tables = [5, 7, 8, 7, 8, 0, 1, 0]>
 func.func @tables_now(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: tensor<1x1x8x16xf32>) -> tensor<1x1x8x16xf32> {
   %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) : tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>
   return %o : tensor<1x1x8x16xf32>
@@ -46,10 +46,9 @@ func.func @tables_now(%q: tensor<1x1x8x16xf32>, %k: tensor<1x1x8x16xf32>, %v: te
 // layout keeps it whole.
 // Layout (block = 4): [[true, false], [true, true]]
 //   qb 0: kb 0 full;  qb 1: kb 0 full, kb 1 partial (cut short):
-//   partial_num = [0, 1], partial_idx = [[-, -], [1, -]],
-//   full_num = [1, 1], full_idx = [[0, -], [0, -]].
+//   row_start = [5, 6, 8], full_start = [5, 7]; indices [0 | 1, 0].
 // CHECK-LABEL: func.func @full_and_edge
-//       CHECK: tables = [0, 1, 0, 0, 1, 0, 1, 1, 0, 0, 0, 0]>
+//       CHECK: tables = [5, 6, 8, 5, 7, 0, 1, 0]>
 func.func @full_and_edge(%q: tensor<1x1x6x16xf32>, %k: tensor<1x1x6x16xf32>, %v: tensor<1x1x6x16xf32>) -> tensor<1x1x6x16xf32> {
   %o = attn.attention %q, %k, %v pattern(#attn.block_sparse<block = 4, layout = dense<[[true, false], [true, true]]> : tensor<2x2xi1>>) : tensor<1x1x6x16xf32>, tensor<1x1x6x16xf32>, tensor<1x1x6x16xf32> -> tensor<1x1x6x16xf32>
   return %o : tensor<1x1x6x16xf32>

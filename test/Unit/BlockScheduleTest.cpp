@@ -12,7 +12,12 @@
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/MLIRContext.h"
 
+#include "attn/Support/CheckedMath.h"
+
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -95,19 +100,118 @@ TEST_F(BlockScheduleTest, TablesFollowTheLayout) {
   MaskPatternAttrInterface global = parse("#attn.global<tokens = [70]>");
   int64_t nq = 100, nk = 100;
   std::vector<int32_t> tables = buildBlockTables(global, nq, nk, 32, 32);
-  ::attn::BlockTableLayout layout{4, 4};
-  ASSERT_EQ(int64_t(tables.size()), layout.size());
+  ::attn::BlockTableLayout layout{4};
+  ASSERT_EQ(
+      ::attn::checkBlockTables(tables.data(), int64_t(tables.size()), 4, 4),
+      "");
+  // Query block 2 holds the global row 70: it meets every key block; the
+  // others meet only key block 2 (the global column): 3 + 4 indices.
+  ASSERT_EQ(tables.size(), size_t(layout.headerSize() + 3 + 4));
   for (int64_t qb = 0; qb < 4; ++qb) {
     VisitedBlocks v = scheduleQueryBlock(global, false, nq, nk, 32, 32, qb);
-    ASSERT_EQ(tables[layout.partialNumOffset() + qb],
-              int32_t(v.partial.size()));
-    ASSERT_EQ(tables[layout.fullNumOffset() + qb], int32_t(v.full.size()));
+    int32_t row = tables[layout.rowStartOffset() + qb];
+    int32_t full = tables[layout.fullStartOffset() + qb];
+    ASSERT_EQ(full - row, int32_t(v.partial.size()));
+    ASSERT_EQ(tables[layout.rowStartOffset() + qb + 1] - full,
+              int32_t(v.full.size()));
     for (size_t i = 0; i < v.partial.size(); ++i)
-      EXPECT_EQ(tables[layout.partialIndexOffset() + qb * 4 + i], v.partial[i]);
+      EXPECT_EQ(tables[row + i], v.partial[i]);
   }
-  // Query block 2 holds the global row 70: it meets every key block; the
-  // others meet only key block 2 (the global column).
-  EXPECT_EQ(tables[layout.partialNumOffset() + 2], 4);
-  EXPECT_EQ(tables[layout.partialNumOffset() + 0], 1);
-  EXPECT_EQ(tables[layout.partialIndexOffset() + 0], 2);
+  EXPECT_EQ(tables[layout.rowStartOffset()], layout.headerSize());
+  EXPECT_EQ(tables[layout.headerSize()], 2);
+  EXPECT_EQ(tables[layout.fullStartOffset() + 2] -
+                tables[layout.rowStartOffset() + 2],
+            4);
+}
+
+namespace {
+/// Every tile classified: the schedule before key ranges, as sorted lists.
+VisitedBlocks classifyEveryTile(MaskPatternAttrInterface pattern, int64_t nq,
+                                int64_t nk, int64_t tileQ, int64_t tileK,
+                                int64_t qb) {
+  int64_t p0 = nk - nq + qb * tileQ;
+  int64_t p1 = nk - nq + std::min((qb + 1) * tileQ, nq);
+  VisitedBlocks v;
+  for (int64_t kb = 0; kb * tileK < nk; ++kb) {
+    Tile tile{p0, p1, kb * tileK, std::min((kb + 1) * tileK, nk)};
+    BlockKind kind = pattern.classifyTile(tile, nq, nk);
+    if (kind == BlockKind::Full && tile.j1 - tile.j0 < tileK)
+      kind = BlockKind::Partial;
+    if (kind != BlockKind::Empty)
+      (kind == BlockKind::Full ? v.full : v.partial).push_back(kb);
+  }
+  return v;
+}
+} // namespace
+
+TEST_F(BlockScheduleTest, CompressedTablesEqualEveryTileClassified) {
+  // Random unions and intersections of every leaf, random sizes and tiles:
+  // the key ranges never lose a visited block nor list one twice, and the
+  // tables are well formed.
+  const char *leaves[] = {
+      "#attn.global<tokens = [0, 5, 77]>",
+      "#attn.window<left = 20, right = 3>",
+      "#attn.dilated<left = 4, right = 2, dilation = 5>",
+      "#attn.causal",
+      "#attn.strided<stride = 9>",
+      "#attn.fixed<stride = 16, summary = 3>",
+      "#attn.bigbird<block = 8, window = 3, global = 1, random = 2, seed = 3>",
+      "#attn.dense",
+  };
+  std::mt19937 rng(20261202);
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  for (int trial = 0; trial < 60; ++trial) {
+    std::string text = leaves[pick(0, 7)];
+    if (trial % 3 != 0) {
+      std::string other = leaves[pick(0, 7)];
+      text =
+          std::string(trial % 3 == 1 ? "#attn.union<[" : "#attn.intersect<[") +
+          text + ", " + other + "]>";
+    }
+    MaskPatternAttrInterface pattern = parse(text);
+    int64_t nk = pick(78, 400), nq = pick(1, nk);
+    int64_t tileQ = int64_t(1) << pick(2, 5), tileK = 4 * pick(1, 8);
+    SCOPED_TRACE(text + " Nq " + std::to_string(nq) + " Nk " +
+                 std::to_string(nk) + " tiles " + std::to_string(tileQ) + "x" +
+                 std::to_string(tileK));
+    std::vector<int32_t> tables =
+        buildBlockTables(pattern, nq, nk, tileQ, tileK);
+    int64_t nqb = ::attn::ceilDiv(nq, tileQ), nkb = ::attn::ceilDiv(nk, tileK);
+    ASSERT_EQ(::attn::checkBlockTables(tables.data(), int64_t(tables.size()),
+                                       nqb, nkb),
+              "");
+    for (int64_t qb = 0; qb < nqb; ++qb) {
+      VisitedBlocks expected =
+          classifyEveryTile(pattern, nq, nk, tileQ, tileK, qb);
+      std::vector<int64_t> partial(tables.begin() + tables[qb],
+                                   tables.begin() + tables[nqb + 1 + qb]);
+      std::vector<int64_t> full(tables.begin() + tables[nqb + 1 + qb],
+                                tables.begin() + tables[qb + 1]);
+      std::sort(partial.begin(), partial.end());
+      std::sort(full.begin(), full.end());
+      EXPECT_EQ(partial, expected.partial) << "query block " << qb;
+      EXPECT_EQ(full, expected.full) << "query block " << qb;
+    }
+  }
+}
+
+TEST_F(BlockScheduleTest, LongformerTablesGrowWithTheVisitedBlocks) {
+  // Window 256 + 4 global tokens at N = 2^22 with 64 x 64 tiles: 65536 query
+  // blocks, about 10 visited key blocks each plus the 65536 of the global
+  // row block: O(N) entries, where query blocks x key blocks would be 2^32.
+  MaskPatternAttrInterface longformer =
+      parse("#attn.union<[#attn.window<left = 256, right = 256>, "
+            "#attn.global<tokens = [0, 1, 2, 3]>]>");
+  int64_t n = int64_t(1) << 22, nqb = n / 64;
+  std::vector<int32_t> tables = buildBlockTables(longformer, n, n, 64, 64);
+  ASSERT_FALSE(tables.empty());
+  EXPECT_LT(int64_t(tables.size()), 2 * nqb + 1 + 11 * nqb + nqb);
+  EXPECT_GT(int64_t(tables.size()), 2 * nqb + 1 + 9 * nqb);
+  // The global row block lists every key block; a middle one its band and
+  // the global key block.
+  EXPECT_EQ(tables[1] - tables[0], nqb);
+  int64_t mid = nqb / 2;
+  EXPECT_EQ(tables[mid + 1] - tables[mid], 9 + 1);
 }

@@ -333,7 +333,7 @@ TEST(CudaShape, DescriptorErrors) {
   kernel.abiVersion = 1;
   EXPECT_EQ(launch(kernel, shape).message(),
             "the kernel descriptor is of ABI version 1; this runtime reads "
-            "version 2 (rebuild the kernel library with this attn)");
+            "version 3 (rebuild the kernel library with this attn)");
 
   // The C ABI passes as many buffers as the descriptor lists.
   kernel = makeDescriptor();
@@ -346,16 +346,22 @@ TEST(CudaShape, DescriptorErrors) {
       "the kernel takes 3 arguments and 1 results; the call passes 2 "
       "and 1");
 
-  // Static tables must have the size of the layout for (Nq, Nk): here
-  // 2 query blocks and 2 key blocks, 2 * (2 + 2 * 2) entries.
-  static const int32_t tables[12] = {};
+  // Static tables must be tables of the layout for (Nq, Nk): here 2 query
+  // blocks and 2 key blocks, a header of 5 entries and at most 8 indices.
+  static const int32_t tables[6] = {5, 6, 6, 5, 6, 3};
   kernel = makeDescriptor();
   kernel.schedule = kScheduleStaticTables;
   kernel.staticTables = tables;
-  kernel.staticTableSize = 10;
+  kernel.staticTableSize = 4;
   EXPECT_EQ(launch(kernel, shape).message(),
-            "kernel 'fake' has static schedule tables of 10 entries; Nq = "
-            "100, Nk = 100 needs 12");
+            "kernel 'fake' has static schedule tables that do not fit Nq = "
+            "100, Nk = 100: schedule tables of 4 entries are shorter than "
+            "their header of 5 entries");
+  kernel.staticTableSize = 6;
+  EXPECT_EQ(launch(kernel, shape).message(),
+            "kernel 'fake' has static schedule tables that do not fit Nq = "
+            "100, Nk = 100: schedule tables list key block 3, out of range "
+            "for 2 key blocks");
 
   // B * H * ceil(Nq / tileQ) = 2^16 * 2^16 * 1 blocks do not fit a grid.
   kernel = makeDescriptor();
@@ -501,13 +507,18 @@ CudaKernelDescriptor makeProbe(int64_t schedule) {
   return kernel;
 }
 
-int64_t lastBuiltTablesSize = -1;
+int64_t builtTableCalls = 0, lastBuiltTablesSize = -1;
 
-/// Fills the tables with 7.
-void buildSevens(MemRef1D<int32_t> *tables, int64_t, int64_t) {
+/// Empty tables for 3 query blocks: a header of 7 entries, all 7 (every
+/// list starts and ends after the header).
+int64_t buildEmptyTables(MemRef1D<int32_t> *tables, int64_t, int64_t,
+                         int64_t fill) {
+  ++builtTableCalls;
   lastBuiltTablesSize = tables->size;
-  for (int64_t i = 0; i < tables->size; ++i)
-    tables->aligned[tables->offset + i * tables->stride] = 7;
+  if (fill == 0)
+    for (int64_t i = 0; i < tables->size; ++i)
+      tables->aligned[tables->offset + i * tables->stride] = 7;
+  return 7;
 }
 
 } // namespace
@@ -556,10 +567,11 @@ TEST(CudaGpu, DeviceBufferRoundTripAndTimer) {
 TEST(CudaGpu, LaunchesWithEachSchedule) {
   REQUIRE_GPU();
   // B = 2, H = 2, Hkv = 1, Nq = 5, Nk = 3, D = 4, 2x2 tiles: 2 * 2 * 3 = 12
-  // blocks, tables of 3 query and 2 key blocks.
+  // blocks, tables of 3 query and 2 key blocks. The probe adds tables[0]
+  // (row_start[0], 7 for 3 query blocks) to its output.
   CallShape shape{2, 2, 1, 5, 3, 4};
   constexpr int64_t blocks = 12;
-  BlockTableLayout layout{3, 2};
+  BlockTableLayout layout{3};
   std::vector<float> q(2 * 2 * 5 * 4), kv(2 * 1 * 3 * 4, 0.0f);
   for (size_t i = 0; i < q.size(); ++i)
     q[i] = float(i) * 0.5f;
@@ -567,12 +579,13 @@ TEST(CudaGpu, LaunchesWithEachSchedule) {
 
   static CudaKernelDescriptor banded = makeProbe(kScheduleBanded);
   static CudaKernelDescriptor dynamic = makeProbe(kScheduleTables);
-  dynamic.buildTables = buildSevens;
-  static std::vector<int32_t> staticTables(layout.size(), 0);
-  staticTables[0] = 5;
+  dynamic.buildTables = buildEmptyTables;
+  // Query block 0 visits key block 1 with the mask.
+  static std::vector<int32_t> staticTables = {7, 8, 8, 8, 8, 8, 8, 1};
+  ASSERT_EQ(checkBlockTables(staticTables.data(), 8, 3, 2), "");
   static CudaKernelDescriptor fixed = makeProbe(kScheduleStaticTables);
   fixed.staticTables = staticTables.data();
-  fixed.staticTableSize = layout.size();
+  fixed.staticTableSize = int64_t(staticTables.size());
   for (int operand = 0; operand < 3; ++operand) {
     tensorOf(fixed, operand).staticDims[2] = operand == 0 ? 5 : 3;
   }
@@ -580,7 +593,7 @@ TEST(CudaGpu, LaunchesWithEachSchedule) {
   struct Case {
     const CudaKernelDescriptor *kernel;
     float table0;
-  } cases[] = {{&banded, -1.0f}, {&dynamic, 7.0f}, {&fixed, 5.0f}};
+  } cases[] = {{&banded, -1.0f}, {&dynamic, 7.0f}, {&fixed, 7.0f}};
   for (const Case &c : cases) {
     SCOPED_TRACE(c.kernel->schedule);
     size_t qBytes = q.size() * sizeof(float), kvBytes = kv.size() * 4;
@@ -617,7 +630,9 @@ TEST(CudaGpu, LaunchesWithEachSchedule) {
     EXPECT_EQ(out[blocks + 4], 3.0f);  // Nk
     EXPECT_EQ(out[blocks + 5], 64.0f); // threads per block
   }
-  EXPECT_EQ(lastBuiltTablesSize, layout.size());
+  // Built once (header, then lists) and then found in the cache.
+  EXPECT_EQ(builtTableCalls, 2);
+  EXPECT_EQ(lastBuiltTablesSize, layout.headerSize());
 }
 
 TEST(CudaGpu, ChoosesTheImageOfTheDevice) {

@@ -614,4 +614,109 @@ TEST_F(ReferenceTest, EvaluateRejectsUnsupportedOps) {
   EXPECT_CONTAINS(error, "exactly one value");
 }
 
+/// A block_sparse<block = 1> pattern keeping the pairs where `keep` holds.
+static std::string pairLayout(int64_t n,
+                              llvm::function_ref<bool(int64_t, int64_t)> keep) {
+  std::string text = "#attn.block_sparse<block = 1, layout = dense<[";
+  for (int64_t i = 0; i < n; ++i) {
+    text += i ? ", [" : "[";
+    for (int64_t j = 0; j < n; ++j)
+      text += std::string(j ? ", " : "") + (keep(i, j) ? "true" : "false");
+    text += "]";
+  }
+  return text + "]> : tensor<" + std::to_string(n) + "x" + std::to_string(n) +
+         "xi1>>";
+}
+
+TEST_F(ReferenceTest, MergeOfDisjointPartsIsAttentionOverTheirUnion) {
+  // Every pair of a 7 x 7 score matrix goes to one of 2 or 3 parts at
+  // random; row 0 is kept by the last part only (fully masked in the
+  // others), row 1 only by part 0. Large logits (scale 40) must not
+  // overflow.
+  constexpr int64_t n = 7;
+  std::mt19937_64 rng(7);
+  for (int parts : {2, 3}) {
+    for (double scale : {0.3, 40.0}) {
+      SCOPED_TRACE(std::to_string(parts) + " parts, scale " +
+                   std::to_string(scale));
+      std::vector<int> owner(n * n);
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          owner[i * n + j] = i == 0   ? parts - 1
+                             : i == 1 ? 0
+                                      : int(rng() % parts);
+      Tensor q = randomTensor({2, 2, n, 5}, rng),
+             k = randomTensor({2, 1, n, 5}, rng),
+             v = randomTensor({2, 1, n, 5}, rng);
+      std::vector<Tensor> outputs(parts), lses(parts);
+      for (int part = 0; part < parts; ++part)
+        outputs[part] =
+            attention(q, k, v,
+                      pattern(pairLayout(n,
+                                         [&](int64_t i, int64_t j) {
+                                           return owner[i * n + j] == part;
+                                         })),
+                      scale, &lses[part]);
+      EXPECT_EQ(lses[0].at(1, 1, 0, 0), -INFINITY);
+      Tensor lse, expectedLse;
+      Tensor merged = merge(outputs, lses, lse);
+      Tensor expected = attention(q, k, v, nullptr, scale, &expectedLse);
+      ASSERT_TRUE(allFinite(merged));
+      expectNear(merged, expected, 1e-12);
+      expectNear(lse, expectedLse, 1e-12);
+    }
+  }
+}
+
+TEST_F(ReferenceTest, MergeOfFullyMaskedPartsIsExact) {
+  // A part masked everywhere (lse -inf, output 0) changes nothing, bit for
+  // bit; when every part is, the row is 0 with lse -inf and no NaN.
+  std::mt19937_64 rng(11);
+  Tensor q = randomTensor({1, 1, 4, 3}, rng),
+         k = randomTensor({1, 1, 4, 3}, rng),
+         v = randomTensor({1, 1, 4, 3}, rng);
+  Tensor lseA, lseNone;
+  Tensor a = attention(q, k, v, pattern("#attn.causal"), 0.5, &lseA);
+  Tensor none = attention(
+      q, k, v, pattern(pairLayout(4, [](int64_t, int64_t) { return false; })),
+      0.5, &lseNone);
+  Tensor lse;
+  Tensor merged = merge({none, a, none}, {lseNone, lseA, lseNone}, lse);
+  EXPECT_EQ(merged.data, a.data);
+  EXPECT_EQ(lse.data, lseA.data);
+  Tensor allMasked = merge({none, none}, {lseNone, lseNone}, lse);
+  for (double x : allMasked.data)
+    EXPECT_EQ(x, 0.0);
+  for (double x : lse.data)
+    EXPECT_EQ(x, -INFINITY);
+}
+
+TEST_F(ReferenceTest, EvaluatesMerge) {
+  func::FuncOp func = parseFunc(R"mlir(
+    func.func @f(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x5x8xf32>,
+                 %v: tensor<1x2x5x8xf32>) -> (tensor<1x2x5x8xf32>, tensor<1x2x5xf32>) {
+      %o1, %l1 = attn.attention %q, %k, %v pattern(#attn.causal)
+          : tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32> -> tensor<1x2x5x8xf32>, tensor<1x2x5xf32>
+      %o2, %l2 = attn.attention %q, %k, %v pattern(#attn.block_sparse<block = 1, layout = dense<[[false, true, true, true, true], [false, false, true, true, true], [false, false, false, true, true], [false, false, false, false, true], [false, false, false, false, false]]> : tensor<5x5xi1>>)
+          : tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32>, tensor<1x2x5x8xf32> -> tensor<1x2x5x8xf32>, tensor<1x2x5xf32>
+      %o, %l = attn.merge %o1, %l1, %o2, %l2 : tensor<1x2x5x8xf32>, tensor<1x2x5xf32>
+      return %o, %l : tensor<1x2x5x8xf32>, tensor<1x2x5xf32>
+    })mlir",
+                                "f");
+  ASSERT_TRUE(func);
+  std::mt19937_64 rng(3);
+  Tensor q = randomTensor({1, 2, 5, 8}, rng),
+         k = randomTensor({1, 2, 5, 8}, rng),
+         v = randomTensor({1, 2, 5, 8}, rng);
+  std::string error;
+  FailureOr<std::vector<Tensor>> results = evaluateAll(func, {q, k, v}, error);
+  ASSERT_TRUE(succeeded(results)) << error;
+  ASSERT_EQ(results->size(), 2u);
+  Tensor lse;
+  // Causal plus the strict upper triangle: every pair.
+  Tensor expected = attention(q, k, v, nullptr, 1 / std::sqrt(8.0), &lse);
+  expectNear((*results)[0], expected, 1e-12);
+  expectNear((*results)[1], lse, 1e-12);
+}
+
 } // namespace

@@ -299,11 +299,16 @@ int main(int argc, char **argv) {
     {
       int64_t n = fixedN > 0 ? fixedN : 512;
       sweep::Layout layout{variant.name, n, kernelTileQ, kernelTileK, {}};
-      bool banded = hasBandedSchedule(pattern);
+      // Under a token order, the blocks of the permuted sequences.
+      TokenOrderAttrInterface order = info.getOrder();
+      bool banded = !order && hasBandedSchedule(pattern);
       for (int64_t qb = 0; qb * kernelTileQ < n; ++qb) {
         std::string line((n + kernelTileK - 1) / kernelTileK, '.');
-        VisitedBlocks v = scheduleQueryBlock(pattern, banded, n, n, kernelTileQ,
-                                             kernelTileK, qb);
+        VisitedBlocks v =
+            order ? scheduleOrderedQueryBlock(pattern, order, n, n, kernelTileQ,
+                                              kernelTileK, qb)
+                  : scheduleQueryBlock(pattern, banded, n, n, kernelTileQ,
+                                       kernelTileK, qb);
         for (int64_t kb : v.partial)
           line[kb] = 'P';
         for (int64_t kb : v.full)
@@ -368,7 +373,7 @@ int main(int argc, char **argv) {
 
       AttentionSizes sizes{b, h, hkv, n, n, headDim, 4};
       KernelConfig config{kernelTileQ, kernelTileK, pool.numThreads(),
-                          ::attn::cacheBytesPerCore()};
+                          ::attn::cacheBytesPerCore(), info.getOrder()};
       Cost cost = costOfFused(pattern, sizes, config);
       row.variant = variant.name;
       row.batch = b;

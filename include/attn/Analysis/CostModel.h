@@ -30,6 +30,8 @@ struct KernelConfig {
   int64_t threads = 1;
   /// Bytes of cache a core can keep K and V of one head in.
   int64_t cacheBytes = int64_t(1) << 20;
+  /// The token order the kernel tiles in (attn-reorder), or null.
+  TokenOrderAttrInterface order = {};
 };
 
 /// What a machine can do, measured (attn-sweep) or given.
@@ -45,6 +47,8 @@ struct Cost {
   double exps = 0;
   double bytes = 0;
   double peakExtraBytes = 0;
+  /// The schedule tables' share of peakExtraBytes (irregular patterns).
+  double tableBytes = 0;
 
   /// max(executed FLOPs / peak, bytes / bandwidth), in seconds.
   double rooflineSeconds(const MachinePeaks &peaks) const;

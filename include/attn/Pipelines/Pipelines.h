@@ -35,14 +35,20 @@ struct AttnCPUPipelineOptions
       llvm::cl::desc("f32 lanes per vector (0: from the CPU, 16 with "
                      "AVX-512, else 8)"),
       llvm::cl::init(0)};
+  Option<std::string> reorder{
+      *this, "reorder",
+      llvm::cl::desc("Token orders (attn-reorder): auto (the cost model "
+                     "decides), force or off"),
+      llvm::cl::init("auto")};
 };
 
 /// The f32 lanes of the widest vectors of `cpu` ("host" or an LLVM CPU
 /// name): 16 with AVX-512, 8 otherwise. Fails for an unknown CPU name.
 FailureOr<int64_t> vectorWidthForCPU(StringRef cpu);
 
-/// The first half of attn-cpu-pipeline: attn-fuse, attn-sparsify and
-/// attn-tile, leaving kernels on memrefs with their `attn.kernel` facts.
+/// The first half of attn-cpu-pipeline: attn-fuse, attn-reorder,
+/// attn-sparsify and attn-tile, leaving kernels on memrefs with their
+/// `attn.kernel` facts.
 void buildAttnCPUKernelPasses(OpPassManager &pm,
                               const AttnCPUPipelineOptions &options,
                               int64_t vectorWidth);

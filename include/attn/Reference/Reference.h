@@ -58,6 +58,11 @@ Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v,
                  MaskPatternAttrInterface pattern, double scale,
                  Tensor *lse = nullptr);
 
+/// attn.merge: the partial results (outputs [B,H,Nq,D], lses [B,H,Nq] of
+/// rank 3, all of one shape) combined by their log-sum-exp; `lse` gets the
+/// merged lse. Rows where every part is -inf give 0 and -inf.
+Tensor merge(ArrayRef<Tensor> outputs, ArrayRef<Tensor> lses, Tensor &lse);
+
 /// Evaluates `func` (attn ops ending in one return) on `inputs` in argument
 /// order. Fails with a message in `error` (prefixed "reference: ") when an
 /// input does not fit the argument's type (rank, static sizes, data size),

@@ -16,6 +16,7 @@
 #include "attn/Runtime/KernelAbi.h"
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
 #include <array>
@@ -70,8 +71,8 @@ absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
                        const int32_t *tables = nullptr, int64_t tableSize = 0);
 
 /// The tables `kernel.buildTables` makes for (Nq, Nk), from the cache (the
-/// 32 most recent are kept).
-std::shared_ptr<const std::vector<int32_t>>
+/// 32 most recent are kept); fails when they would exceed int32 positions.
+absl::StatusOr<std::shared_ptr<const std::vector<int32_t>>>
 scheduleTables(const KernelDescriptor &kernel, int64_t nq, int64_t nk);
 
 /// The runtime knows a kernel by its descriptor's address and keeps the

@@ -23,7 +23,7 @@ namespace attn {
 
 /// Bumped whenever a record below changes; every descriptor starts with it,
 /// so the runtime refuses a library built for another layout.
-inline constexpr int64_t kKernelAbiVersion = 2;
+inline constexpr int64_t kKernelAbiVersion = 3;
 
 /// The largest rank of a kernel tensor.
 inline constexpr int kMaxTensorRank = 4;
@@ -87,8 +87,13 @@ template <typename T> struct MemRef1D {
 /// [begin, end) to run.
 using KernelEntry = void (*)(void **buffers, const int64_t *scalars);
 
-/// A generated function that fills the schedule tables for (Nq, Nk).
-using ScheduleEntry = void (*)(MemRef1D<int32_t> *, int64_t, int64_t);
+/// A generated function that builds the schedule tables for (Nq, Nk) of
+/// attn/Support/BlockTableLayout.h in two calls: with fill = 0 it writes the
+/// header (the tables need only hold it), with fill = 1 the lists (the
+/// tables hold the header of the first call and have the full size). Both
+/// return the full size in entries.
+using ScheduleEntry = int64_t (*)(MemRef1D<int32_t> *tables, int64_t nq,
+                                  int64_t nk, int64_t fill);
 
 // The records, field by field: X(KIND, TYPE, NAME) with KIND one of INT (an
 // int64_t), PTR (a pointer) or DIMS (int64_t[kMaxTensorRank]). Every field

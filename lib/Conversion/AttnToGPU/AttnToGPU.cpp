@@ -165,6 +165,10 @@ struct ConvertAttnToGPUPass
         matchKernelFunction(func, "convert-attn-to-gpu");
     if (failed(op))
       return failure();
+    if (TokenOrderAttrInterface order = op->getOrderAttr())
+      return op->emitError() << "convert-attn-to-gpu: token orders (" << order
+                             << ") run on the CPU only so far; compile "
+                                "without attn-reorder";
     FailureOr<GPUKernelSpec> maybeSpec = specFor(*op, func);
     if (failed(maybeSpec))
       return failure();

@@ -126,9 +126,10 @@ const std::vector<int32_t> &JitKernel::tablesFor(int64_t nq, int64_t nk) {
   auto it = tableCache.find(key);
   if (it == tableCache.end())
     it = tableCache
-             .emplace(key, buildBlockTables(contract.getPattern(), nq, nk,
-                                            contract.getTileQ(),
-                                            contract.getTileK()))
+             .emplace(key,
+                      buildBlockTables(contract.getPattern(), nq, nk,
+                                       contract.getTileQ(), contract.getTileK(),
+                                       contract.getOrder()))
              .first;
   return it->second;
 }
@@ -147,10 +148,15 @@ absl::Status JitKernel::run(ArrayRef<const void *> arguments,
                             const AttentionShape &shape,
                             ::attn::ThreadPool &pool) {
   const std::vector<int32_t> *tables = nullptr;
-  if (descriptor.schedule == ::attn::kScheduleTables &&
+  // Kernels of a token order build their tables with their own (vectorized)
+  // schedule function.
+  if (descriptor.schedule == ::attn::kScheduleTables && !contract.getOrder() &&
       ::attn::numWorkItems(descriptor, shape) > 0 &&
       ::attn::checkCallShape(descriptor, shape).empty())
     tables = &tablesFor(shape.nq, shape.nk);
+  if (tables && tables->empty())
+    return absl::ResourceExhaustedError(
+        "the schedule tables of this N exceed int32 positions");
   return ::attn::runKernel(descriptor, {arguments.data(), arguments.size()},
                            {results.data(), results.size()}, shape, &pool,
                            tables ? tables->data() : nullptr,

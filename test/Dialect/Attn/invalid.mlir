@@ -347,7 +347,7 @@ func.func @schedule_tables_dynamic(%q: tensor<?x1x?x64xf32>, %k: tensor<?x1x?x64
 // -----
 
 func.func @schedule_tables_size(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x64xf32>, %v: tensor<1x1x8x64xf32>) {
-  // expected-error @+1 {{schedule tables hold 3 entries; 2 x 2 blocks need 12}}
+  // expected-error @+1 {{for 2 x 2 blocks: schedule tables of 3 entries are shorter than their header of 5 entries}}
   %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 4, tile_k = 4, kind = "tables", tables = [1, 1, 1]>} : tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32> -> tensor<1x1x8x64xf32>
   return
 }
@@ -355,8 +355,8 @@ func.func @schedule_tables_size(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x64xf3
 // -----
 
 func.func @schedule_tables_entry(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x64xf32>, %v: tensor<1x1x8x64xf32>) {
-  // expected-error @+1 {{schedule tables hold an entry out of range: 9}}
-  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 4, tile_k = 4, kind = "tables", tables = [2, 9, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]>} : tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32> -> tensor<1x1x8x64xf32>
+  // expected-error @+1 {{schedule tables list key block 9, out of range for 2 key blocks}}
+  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 4, tile_k = 4, kind = "tables", tables = [5, 7, 8, 7, 8, 0, 9, 0]>} : tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32> -> tensor<1x1x8x64xf32>
   return
 }
 
@@ -526,3 +526,69 @@ func.func @lse_element_type(%q: tensor<1x2x8x64xbf16>, %k: tensor<1x2x16x64xbf16
   %o, %l = attn.attention %q, %k, %k : tensor<1x2x8x64xbf16>, tensor<1x2x16x64xbf16>, tensor<1x2x16x64xbf16> -> tensor<1x2x8x64xbf16>, tensor<1x2x8xbf16>
   return
 }
+
+// -----
+
+func.func @merge_one_part(%o: tensor<1x2x8x64xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{'attn.merge' op needs at least 2 parts to merge, got 1}}
+  %m, %ml = attn.merge %o, %l : tensor<1x2x8x64xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @merge_odd(%o: tensor<1x2x8x64xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{'attn.merge' takes pairs of (output, lse), got 3 operands}}
+  %m, %ml = attn.merge %o, %l, %o : tensor<1x2x8x64xf32>, tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @merge_lse_shape(%o: tensor<1x2x8x64xf32>, %l: tensor<1x2x7xf32>) {
+  // expected-error @+1 {{'attn.merge' op query length of 'lse' (7) differs from 'output' (8)}}
+  %m, %ml = attn.merge %o, %l, %o, %l : tensor<1x2x8x64xf32>, tensor<1x2x7xf32>
+  return
+}
+
+// -----
+
+func.func @merge_mismatched_parts(%o: tensor<1x2x8x64xf32>, %p: tensor<1x2x9x64xf32>, %l: tensor<1x2x8xf32>) {
+  // expected-error @+1 {{'attn.merge' op output of part 1 has type 'tensor<1x2x9x64xf32>', the result has 'tensor<1x2x8x64xf32>'}}
+  %m, %ml = "attn.merge"(%o, %l, %p, %l) : (tensor<1x2x8x64xf32>, tensor<1x2x8xf32>, tensor<1x2x9x64xf32>, tensor<1x2x8xf32>) -> (tensor<1x2x8x64xf32>, tensor<1x2x8xf32>)
+  return
+}
+
+// -----
+
+func.func @merge_lse_type(%o: tensor<1x2x8x64xf32>, %l: tensor<1x2x8xf16>) {
+  // expected-error @+1 {{must be rank-3 tensor of f32}}
+  %m, %ml = attn.merge %o, %l, %o, %l : tensor<1x2x8x64xf32>, tensor<1x2x8xf16>
+  return
+}
+
+// -----
+
+func.func @schedule_tables_order(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x64xf32>, %v: tensor<1x1x8x64xf32>) {
+  // expected-error @+1 {{schedule tables have out-of-order starts at query block 0}}
+  %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 4, tile_k = 4, kind = "tables", tables = [5, 7, 8, 8, 8, 0, 1, 0]>} : tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32> -> tensor<1x1x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @banded_with_order(%q: tensor<1x1x8x64xf32>) {
+  // expected-error @+1 {{schedule kind "banded" does not fit the pattern (expected "tables")}}
+  %o = attn.attention %q, %q, %q pattern(#attn.dilated<left = 1, right = 1, dilation = 2>) {order = #attn.residue_order<modulus = 2>, schedule = #attn.schedule<tile_q = 4, tile_k = 4, kind = "banded">} : tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32> -> tensor<1x1x8x64xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{parameter 'modulus' must be in [2, 2^31], got 1}}
+#bad_order = #attn.residue_order<modulus = 1>
+
+// -----
+
+// expected-error @+1 {{parameter 'summary' must be in [0, stride], got 9}}
+#bad_summary = #attn.summary_order<stride = 8, summary = 9>

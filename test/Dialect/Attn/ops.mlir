@@ -36,6 +36,19 @@ func.func @fused(%q: tensor<2x8x128x64xbf16>, %k: tensor<2x2x256x64xbf16>,
 
 // -----
 
+// attn.merge (DESIGN 4.2): pairs of (output, lse), the types written once.
+// CHECK-LABEL: func.func @merge_three
+func.func @merge_three(%o1: tensor<?x8x?x64xf32>, %l1: tensor<?x8x?xf32>,
+                       %o2: tensor<?x8x?x64xf32>, %l2: tensor<?x8x?xf32>,
+                       %o3: tensor<?x8x?x64xf32>, %l3: tensor<?x8x?xf32>)
+    -> (tensor<?x8x?x64xf32>, tensor<?x8x?xf32>) {
+  // CHECK: %{{.+}}, %{{.+}} = attn.merge %arg0, %arg1, %arg2, %arg3, %arg4, %arg5 : tensor<?x8x?x64xf32>, tensor<?x8x?xf32>
+  %o, %l = attn.merge %o1, %l1, %o2, %l2, %o3, %l3 : tensor<?x8x?x64xf32>, tensor<?x8x?xf32>
+  return %o, %l : tensor<?x8x?x64xf32>, tensor<?x8x?xf32>
+}
+
+// -----
+
 // The lse result (DESIGN 4.2): f32 [B, H, Nq] beside the output.
 // CHECK-LABEL: func.func @with_lse
 func.func @with_lse(%q: tensor<?x8x?x64xbf16>, %k: tensor<?x2x?x64xbf16>,

@@ -7,6 +7,7 @@
 
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/IR/MaskSimplify.h"
+#include "attn/Support/BlockTableLayout.h"
 #include "attn/Support/CheckedMath.h"
 
 #include "mlir/IR/OpImplementation.h"
@@ -258,7 +259,7 @@ LogicalResult AttentionOp::verify() {
     if (failed(pattern.verifyExtent([&] { return emitOpError(); }, nq, nk)))
       return failure();
   if (ScheduleAttr schedule = getScheduleAttr()) {
-    bool banded = getEffectivePattern().getKeyBounds(0, 1, 1, 1).has_value();
+    bool banded = hasBandedSchedule();
     if (schedule.isBanded() != banded)
       return emitOpError() << "schedule kind \"" << schedule.getKind()
                            << "\" does not fit the pattern (expected \""
@@ -268,16 +269,11 @@ LogicalResult AttentionOp::verify() {
         return emitOpError() << "schedule tables need static Nq and Nk";
       int64_t nqb = ::attn::ceilDiv(nq, schedule.getTileQ());
       int64_t nkb = ::attn::ceilDiv(nk, schedule.getTileK());
-      int64_t expected = 2 * (nqb + nqb * nkb);
-      if (tables.size() != expected)
+      if (std::string problem = ::attn::checkBlockTables(
+              tables.asArrayRef().data(), tables.size(), nqb, nkb);
+          !problem.empty())
         return emitOpError()
-               << "schedule tables hold " << tables.size() << " entries; "
-               << nqb << " x " << nkb << " blocks need " << expected;
-      for (int32_t entry : tables.asArrayRef())
-        if (entry < 0 || entry > nkb)
-          return emitOpError() << "schedule tables hold an entry out of "
-                                  "range: "
-                               << entry;
+               << "for " << nqb << " x " << nkb << " blocks: " << problem;
     }
   }
   return success();
@@ -298,6 +294,11 @@ LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+bool AttentionOp::hasBandedSchedule() {
+  return !getOrderAttr() &&
+         getEffectivePattern().getKeyBounds(0, 1, 1, 1).has_value();
+}
+
 double AttentionOp::getEffectiveScale() {
   return effectiveScale(getScaleAttr(), getQ().getType().getDimSize(3));
 }
@@ -311,4 +312,65 @@ MaskPatternAttrInterface AttentionOp::getEffectivePattern() {
 void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
   results.add<SimplifyPatternAttr<AttentionOp>>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// attn.merge
+//===----------------------------------------------------------------------===//
+
+// %o, %lse = attn.merge %o1, %lse1, %o2, %lse2 [attr-dict]
+//     : <output type>, <lse type>
+ParseResult MergeOp::parse(OpAsmParser &parser, OperationState &result) {
+  SmallVector<OpAsmParser::UnresolvedOperand> parts;
+  Type outputType, lseType;
+  SMLoc partsLoc = parser.getCurrentLocation();
+  if (parser.parseOperandList(parts) ||
+      parser.parseOptionalAttrDict(result.attributes) || parser.parseColon() ||
+      parser.parseType(outputType) || parser.parseComma() ||
+      parser.parseType(lseType))
+    return failure();
+  if (parts.size() % 2 != 0)
+    return parser.emitError(partsLoc)
+           << "'attn.merge' takes pairs of (output, lse), got " << parts.size()
+           << " operands";
+  SmallVector<Type> types;
+  for (size_t i = 0; i < parts.size(); ++i)
+    types.push_back(i % 2 == 0 ? outputType : lseType);
+  if (parser.resolveOperands(parts, types, partsLoc, result.operands))
+    return failure();
+  result.addTypes({outputType, lseType});
+  return success();
+}
+
+void MergeOp::print(OpAsmPrinter &p) {
+  p << ' ' << getParts();
+  p.printOptionalAttrDict((*this)->getAttrs());
+  p << " : " << getOutput().getType() << ", " << getLse().getType();
+}
+
+LogicalResult MergeOp::verify() {
+  if (getParts().size() % 2 != 0)
+    return emitOpError() << "takes pairs of (output, lse), got "
+                         << getParts().size() << " operands";
+  if (getNumParts() < 2)
+    return emitOpError() << "needs at least 2 parts to merge, got "
+                         << getNumParts();
+  Type outputType = getOutput().getType(), lseType = getLse().getType();
+  for (unsigned i = 0; i < getNumParts(); ++i) {
+    if (getPartOutput(i).getType() != outputType)
+      return emitOpError() << "output of part " << i << " has type "
+                           << getPartOutput(i).getType() << ", the result has "
+                           << outputType;
+    if (getPartLse(i).getType() != lseType)
+      return emitOpError() << "lse of part " << i << " has type "
+                           << getPartLse(i).getType() << ", the result has "
+                           << lseType;
+  }
+  Named o{"output", getOutput().getType()};
+  Named l{"lse", getLse().getType()};
+  ShapeChecker check(*this);
+  return success(succeeded(check.staticHeadDim(o)) &&
+                 succeeded(check.same("batch size", o, 0, l, 0)) &&
+                 succeeded(check.same("heads", o, 1, l, 1)) &&
+                 succeeded(check.same("query length", o, 2, l, 2)));
 }

@@ -59,7 +59,8 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t tileQ, int64_t tileK,
                                  MaskPatternAttrInterface pattern,
                                  int64_t vectorWidth, int64_t threads,
-                                 DenseI32ArrayAttr staticTables) {
+                                 DenseI32ArrayAttr staticTables,
+                                 TokenOrderAttrInterface order) {
   for (ArrayAttr list : {arguments, results})
     for (Attribute tensor : list)
       if (!isa<KernelTensorAttr>(tensor))
@@ -80,6 +81,9 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "kernel tiles must be positive";
   if (vectorWidth < 0 || threads < 0)
     return emitError() << "vector_width and threads must be non-negative";
+  if (order && schedule != ScheduleKind::Tables)
+    return emitError() << "a kernel with a token order has a \"tables\" "
+                          "schedule built per call";
   return success();
 }
 

@@ -103,25 +103,32 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
     else if (lengths.empty())
       lengths = {1024};
     KernelConfig config{tileQ, tileK, threads, int64_t(1) << 20};
+    if (auto attention = dyn_cast<AttentionOp>(op))
+      config.order = attention.getOrderAttr();
     MachinePeaks peaks{peakGflops, bandwidthGBs};
 
     llvm::raw_ostream &os = llvm::outs();
     auto func = op->getParentOfType<func::FuncOp>();
     os << "// attn-cost: @" << (func ? func.getSymName() : StringRef("?"))
        << " " << op->getName() << " " << pattern;
-    if (fused)
-      os << " (fused, " << (hasBandedSchedule(pattern) ? "banded" : "tables")
-         << ", tiles " << int64_t(tileQ) << "x" << int64_t(tileK) << ")\n";
-    else
+    if (fused) {
+      os << " (fused, "
+         << (config.order || !hasBandedSchedule(pattern) ? "tables" : "banded")
+         << ", tiles " << int64_t(tileQ) << "x" << int64_t(tileK);
+      if (config.order)
+        os << ", order " << config.order;
+      os << ")\n";
+    } else {
       os << " (materialized N x N)\n";
+    }
     os << "//   B = " << sizes.batch << ", H = " << sizes.heads
        << ", Hkv = " << sizes.kvHeads << ", D = " << sizes.headDim
        << llvm::format(", peaks %g GFLOP/s, %g GB/s\n", peaks.gflops,
                        peaks.bandwidthGBs);
-    os << llvm::format("// %8s %16s %16s %14s %14s %16s %16s %16s %12s\n", "N",
-                       "pairs_useful", "pairs_executed", "gflop_useful",
+    os << llvm::format("// %8s %16s %16s %14s %14s %16s %16s %16s %14s %12s\n",
+                       "N", "pairs_useful", "pairs_executed", "gflop_useful",
                        "gflop_executed", "exps", "bytes", "peak_extra_bytes",
-                       "roofline_ms");
+                       "table_bytes", "roofline_ms");
     for (int64_t n : lengths) {
       int64_t nq = pick(qType.getDimSize(2), n);
       sizes.nq = nq;
@@ -136,11 +143,11 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
       Cost cost = fused ? costOfFused(pattern, sizes, config)
                         : costOfMaterialized(pattern, sizes, hasMask);
       os << llvm::format("// %8lld %16.0f %16.0f %14.6g %14.6g %16.0f %16.0f "
-                         "%16.0f %12.6g\n",
+                         "%16.0f %14.0f %12.6g\n",
                          (long long)n, cost.pairsUseful, cost.pairsExecuted,
                          cost.flopsUseful / 1e9, cost.flopsExecuted / 1e9,
                          cost.exps, cost.bytes, cost.peakExtraBytes,
-                         cost.rooflineSeconds(peaks) * 1e3);
+                         cost.tableBytes, cost.rooflineSeconds(peaks) * 1e3);
     }
     if (fused && !gpuArch.empty())
       reportGpuKernel(cast<AttentionOp>(op));

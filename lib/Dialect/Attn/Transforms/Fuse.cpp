@@ -61,7 +61,8 @@ struct FuseChain : OpRewritePattern<PVOp> {
 
     rewriter.replaceOpWithNewOp<AttentionOp>(
         pv, pv.getOutput().getType(), /*lse=*/Type(), qk.getQ(), qk.getK(),
-        pv.getV(), pattern, qk.getScaleAttr(), /*schedule=*/nullptr);
+        pv.getV(), pattern, qk.getScaleAttr(), /*schedule=*/nullptr,
+        /*order=*/nullptr);
     return success();
   }
 };

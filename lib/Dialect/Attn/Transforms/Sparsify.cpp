@@ -33,18 +33,33 @@ struct AttnSparsifyPass
           << int64_t(tileQ) << " x " << int64_t(tileK);
       return signalPassFailure();
     }
+    bool failed = false;
     getOperation()->walk([&](AttentionOp op) {
       MaskPatternAttrInterface pattern = op.getEffectivePattern();
-      bool banded = hasBandedSchedule(pattern);
+      bool banded = op.hasBandedSchedule();
       DenseI32ArrayAttr tables;
       int64_t nq = op.getQ().getType().getDimSize(2);
       int64_t nk = op.getK().getType().getDimSize(2);
-      if (!banded && !ShapedType::isDynamic(nq) && !ShapedType::isDynamic(nk))
-        tables = DenseI32ArrayAttr::get(
-            &getContext(), buildBlockTables(pattern, nq, nk, tileQ, tileK));
+      // Tables of a token order are always built by the kernel's schedule
+      // function (per N, on the host that runs it).
+      if (!banded && !op.getOrderAttr() && !ShapedType::isDynamic(nq) &&
+          !ShapedType::isDynamic(nk)) {
+        std::vector<int32_t> built =
+            buildBlockTables(pattern, nq, nk, tileQ, tileK);
+        if (built.empty()) {
+          op.emitError() << "attn-sparsify: the schedule tables of Nq = " << nq
+                         << ", Nk = " << nk
+                         << " exceed int32 positions; use larger tiles";
+          failed = true;
+          return;
+        }
+        tables = DenseI32ArrayAttr::get(&getContext(), built);
+      }
       op.setScheduleAttr(ScheduleAttr::get(
           &getContext(), tileQ, tileK, banded ? "banded" : "tables", tables));
     });
+    if (failed)
+      signalPassFailure();
   }
 };
 } // namespace

@@ -72,6 +72,8 @@ struct KernelSpec {
   bool banded;
   /// The schedule tables when Nq and Nk are static (tables kind only).
   FlatSymbolRefAttr staticTables;
+  /// The token order the tiles are taken in, or null (original order).
+  TokenOrderAttrInterface order;
 };
 
 /// Emits the kernel body. Method names follow the steps of the file comment.
@@ -155,6 +157,16 @@ private:
   Value minIndex(Value x, Value y) {
     return arith::MinSIOp::create(b, loc, x, y);
   }
+  /// The original query row of (permuted) row `t`, and the original key of
+  /// (permuted) key `u`: the identity without a token order.
+  Value queryRowAt(Value t) {
+    return spec.order && spec.order.permutesQueries()
+               ? spec.order.buildQueryRow(b, loc, t, nq)
+               : t;
+  }
+  Value keyAt(Value u) {
+    return spec.order ? spec.order.buildKey(b, loc, u, nk) : u;
+  }
   Value splat(double value) {
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(vecType, b.getF32FloatAttr(value)));
@@ -211,7 +223,7 @@ private:
     loop(idx(0), idx(spec.tileQ), 1, {}, [&](Value i, ValueRange) {
       Value inside =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, i, rows);
-      Value row = minIndex(add(firstRow, i), lastRow);
+      Value row = queryRowAt(minIndex(add(firstRow, i), lastRow));
       Value rowBase = add(queryBase, mul(row, headDim));
       loop(idx(0), headDim, 1, {}, [&](Value d, ValueRange) {
         Value x =
@@ -275,6 +287,22 @@ private:
       Value laneIds = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(indexVec, ArrayRef<APInt>(iota)));
       for (int64_t c = 0; c < numVectors; ++c) {
+        if (spec.order && spec.order.permutesQueries()) {
+          // p = Nk - Nq + the original row (lanes past Nq read the last).
+          Value rowIds = arith::AddIOp::create(
+              b, loc,
+              vector::BroadcastOp::create(b, loc, indexVec,
+                                          add(firstRow, idx(c * spec.lanes))),
+              laneIds);
+          rowIds = arith::MinUIOp::create(
+              b, loc, rowIds,
+              vector::BroadcastOp::create(b, loc, indexVec, sub(nq, idx(1))));
+          lanePositions.push_back(arith::AddIOp::create(
+              b, loc,
+              vector::BroadcastOp::create(b, loc, indexVec, positionOffset),
+              spec.order.buildQueryRow(b, loc, rowIds, nq)));
+          continue;
+        }
         Value base = vector::BroadcastOp::create(
             b, loc, indexVec, add(firstPosition, idx(c * spec.lanes)));
         lanePositions.push_back(arith::AddIOp::create(b, loc, base, laneIds));
@@ -287,7 +315,8 @@ private:
           SmallVector<Value> blockMax(maxSoFar);
           SmallVector<Value> keyRows;
           for (int64_t r = 0; r < kMicroRows; ++r) {
-            Value key = minIndex(add(firstKey, add(jg, idx(r))), lastKey);
+            Value key =
+                keyAt(minIndex(add(firstKey, add(jg, idx(r))), lastKey));
             keyRows.push_back(add(keyBase, mul(key, headDim)));
           }
           SmallVector<Value> zeros(kMicroRows * numVectors, splat(0.0));
@@ -316,11 +345,17 @@ private:
             if (masked)
               valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                             key, nk);
+            // The pattern sees the original key (clamped: keys past Nk are
+            // dropped by `valid`).
+            Value originalKey;
+            if (masked)
+              originalKey = keyAt(minIndex(key, lastKey));
             for (int64_t c = 0; c < numVectors; ++c) {
               Value score = acc[r * numVectors + c];
               if (masked) {
-                Value kept = buildMaskPredicate(spec.pattern, b, loc,
-                                                lanePositions[c], key, nq, nk);
+                Value kept =
+                    buildMaskPredicate(spec.pattern, b, loc, lanePositions[c],
+                                       originalKey, nq, nk);
                 score = arith::SelectOp::create(b, loc, kept, score, minusInf);
                 score = arith::SelectOp::create(b, loc, valid, score, minusInf);
               }
@@ -391,7 +426,7 @@ private:
             SmallVector<Value> probs, next(accs);
             for (int64_t c = 0; c < numVectors; ++c)
               probs.push_back(load(scoreTile, {j, idx(c * spec.lanes)}));
-            Value key = minIndex(add(firstKey, j), lastKey);
+            Value key = keyAt(minIndex(add(firstKey, j), lastKey));
             Value rowBase = add(add(keyBase, mul(key, headDim)), dg);
             for (int64_t r = 0; r < rowsPerStep; ++r) {
               Value value = memref::LoadOp::create(
@@ -435,12 +470,14 @@ private:
       store(inverse, runningSum, {lane});
     }
     loop(idx(0), rows, 1, {}, [&](Value i, ValueRange) {
+      // Each row goes back to its original place.
+      Value row = queryRowAt(add(firstRow, i));
       if (lse)
         memref::StoreOp::create(
             b, loc, memref::LoadOp::create(b, loc, runningMax, ValueRange{i}),
-            lse, ValueRange{add(headRowBase, add(firstRow, i))});
+            lse, ValueRange{add(headRowBase, row)});
       Value inverse = memref::LoadOp::create(b, loc, runningSum, ValueRange{i});
-      Value rowBase = add(queryBase, mul(add(firstRow, i), headDim));
+      Value rowBase = add(queryBase, mul(row, headDim));
       loop(idx(0), headDim, 1, {}, [&](Value d, ValueRange) {
         Value o = memref::LoadOp::create(b, loc, accumulator, ValueRange{d, i});
         Value scaled = arith::MulFOp::create(b, loc, o, inverse);
@@ -518,7 +555,8 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
                     op.getEffectiveScale(),
                     op.getEffectivePattern(),
                     schedule.isBanded(),
-                    nullptr};
+                    nullptr,
+                    op.getOrderAttr()};
     MLIRContext *ctx = &getContext();
     OpBuilder b(ctx);
     Location loc = func.getLoc();
@@ -550,7 +588,7 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(kernel);
       buildScheduleFunction(b, loc, name + ".schedule", spec.pattern,
-                            spec.tileQ, spec.tileK, spec.lanes);
+                            spec.tileQ, spec.tileK, spec.lanes, spec.order);
     }
 
     Block *entry = kernel.addEntryBlock();

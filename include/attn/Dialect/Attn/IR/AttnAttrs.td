@@ -84,7 +84,8 @@ def Attn_DilatedAttr : Attn_PatternAttr<"Dilated", "dilated",
 }
 
 def Attn_GlobalAttr : Attn_PatternAttr<"Global", "global",
-                                       ["countPairs", "verifyExtent"]> {
+                                       ["countPairs", "verifyExtent",
+                                        "getKeyRanges", "buildKeyRanges"]> {
   let summary = "Global tokens: p or j is one of the listed positions (Longformer)";
   let description = [{
     Global attention of Longformer: the listed positions attend to every key
@@ -100,7 +101,9 @@ def Attn_GlobalAttr : Attn_PatternAttr<"Global", "global",
   let genVerifyDecl = 1;
 }
 
-def Attn_StridedAttr : Attn_PatternAttr<"Strided", "strided", ["countPairs"]> {
+def Attn_StridedAttr : Attn_PatternAttr<"Strided", "strided",
+                                        ["countPairs", "getKeyRanges",
+                                         "buildKeyRanges"]> {
   let summary = "Sparse Transformer strided: j <= p and (p - j <= l or (p - j) mod l = 0)";
   let description = [{
     The strided pattern of the Sparse Transformer (Child et al. 2019), the
@@ -116,7 +119,9 @@ def Attn_StridedAttr : Attn_PatternAttr<"Strided", "strided", ["countPairs"]> {
   let genVerifyDecl = 1;
 }
 
-def Attn_FixedAttr : Attn_PatternAttr<"Fixed", "fixed", ["countPairs"]> {
+def Attn_FixedAttr : Attn_PatternAttr<"Fixed", "fixed",
+                                      ["countPairs", "getKeyRanges",
+                                       "buildKeyRanges"]> {
   let summary = "Sparse Transformer fixed: same stripe of l keys, or a summary key";
   let description = [{
     The fixed pattern of the Sparse Transformer: j <= p and (floor(j/l) =
@@ -184,7 +189,7 @@ def Attn_BlockSparseAttr : Attn_PatternAttr<"BlockSparse", "block_sparse",
 class Attn_CombinatorAttr<string name, string attrMnemonic, string what>
     : Attn_PatternAttr<name, attrMnemonic,
                        ["getKeyBounds", "buildKeyBounds", "countPairs",
-                        "verifyExtent"]> {
+                        "verifyExtent", "getKeyRanges", "buildKeyRanges"]> {
   let summary = "The pair is computed iff " # what # " of the parts hold";
   let parameters = (ins ArrayRefParameter<"MaskPatternAttrInterface">:$parts);
   let assemblyFormat = "`<` custom<PatternList>($parts) `>`";
@@ -209,6 +214,49 @@ def Attn_IntersectAttr : Attn_CombinatorAttr<"Intersect", "intersect", "all"> {
     #attn.intersect<[#attn.causal, #attn.window<left = 128, right = 128>]>
     ```
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Token orders (DESIGN 4.3), chosen by attn-reorder
+//===----------------------------------------------------------------------===//
+
+def Attn_ResidueOrderAttr
+    : AttrDef<Attn_Dialect, "ResidueOrder",
+              [DeclareAttrInterfaceMethods<Attn_TokenOrderAttrInterface>]> {
+  let mnemonic = "residue_order";
+  let summary = "Queries and keys grouped by their index modulo m";
+  let description = [{
+    Query rows and keys each in residue-major order: index 0, m, 2m, ...,
+    then 1, 1 + m, ..., in ascending order inside each group. A dilated
+    window of dilation m becomes a plain window inside each group.
+
+    ```mlir
+    #attn.residue_order<modulus = 2>
+    ```
+  }];
+  let parameters = (ins "int64_t":$modulus);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_SummaryOrderAttr
+    : AttrDef<Attn_Dialect, "SummaryOrder",
+              [DeclareAttrInterfaceMethods<Attn_TokenOrderAttrInterface>]> {
+  let mnemonic = "summary_order";
+  let summary = "The summary keys of every stripe first";
+  let description = [{
+    Keys j with j mod stride >= stride - summary (the Sparse Transformer's
+    summary columns) first, then the others, each in ascending order; the
+    queries keep their order. Under it the fixed pattern keeps a prefix of
+    the summary keys and one run of its own stripe's keys per query.
+
+    ```mlir
+    #attn.summary_order<stride = 128, summary = 8>
+    ```
+  }];
+  let parameters = (ins "int64_t":$stride, "int64_t":$summary);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
 }
 
 def Attn_ScheduleAttr : AttrDef<Attn_Dialect, "Schedule"> {

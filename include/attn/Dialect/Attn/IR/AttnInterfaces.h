@@ -10,6 +10,8 @@
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -47,7 +49,34 @@ struct KeyBoundValues {
   Value fullBegin, fullEnd;
 };
 
+/// The keys [begin, end).
+struct KeyRange {
+  int64_t begin, end;
+};
+
+/// KeyRange as IR values (`index`).
+struct KeyRangeValues {
+  Value begin, end;
+};
+
 class MaskPatternAttrInterface;
+
+/// The default of `getKeyRanges`: the `any` range of getKeyBounds, else
+/// [0, nk).
+void appendDefaultKeyRanges(MaskPatternAttrInterface pattern, int64_t p0,
+                            int64_t p1, int64_t nq, int64_t nk,
+                            llvm::SmallVectorImpl<KeyRange> &ranges);
+/// The default of `buildKeyRanges`, in IR.
+void buildDefaultKeyRanges(MaskPatternAttrInterface pattern, OpBuilder &builder,
+                           Location loc, Value p0, Value p1, Value nq, Value nk,
+                           llvm::SmallVectorImpl<KeyRangeValues> &ranges);
+
+/// Calls `visit(kb)` once for every key block of `tileK` keys that meets one
+/// of `ranges`: the blocks of the first range in order, then those of the
+/// next range not met by an earlier one, and so on. The order every
+/// irregular schedule lists its blocks in (host and generated code alike).
+void forEachKeyBlockOf(llvm::ArrayRef<KeyRange> ranges, int64_t tileK,
+                       llvm::function_ref<void(int64_t kb)> visit);
 
 /// Counts the kept pairs of a pattern by classifying 64 x 64 tiles and
 /// counting element by element only inside partial tiles. The default of

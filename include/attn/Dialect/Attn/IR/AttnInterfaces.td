@@ -73,6 +73,34 @@ def Attn_MaskPatternAttrInterface : AttrInterface<"MaskPatternAttrInterface"> {
       /*methodBody=*/"",
       /*defaultImplementation=*/"return std::nullopt;">,
     InterfaceMethod<[{
+        Appends to `ranges` key ranges [begin, end) within [0, nk) that hold
+        every key some query position in [p0, p1) keeps: the candidates an
+        irregular schedule classifies, so building it costs O(visited blocks)
+        instead of O(all tiles). Ranges may overlap. The default is the
+        banded `any` range, else [0, nk).
+      }],
+      "void", "getKeyRanges",
+      (ins "int64_t":$p0, "int64_t":$p1, "int64_t":$nq, "int64_t":$nk,
+           "::llvm::SmallVectorImpl<::mlir::attn::KeyRange> &":$ranges),
+      /*methodBody=*/"",
+      /*defaultImplementation=*/[{
+        ::mlir::attn::appendDefaultKeyRanges($_attr, p0, p1, nq, nk, ranges);
+      }]>,
+    InterfaceMethod<[{
+        `getKeyRanges` in IR (`index` values), the same ranges in the same
+        order, for the schedule functions of a run-time N.
+      }],
+      "void", "buildKeyRanges",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
+           "::mlir::Value":$p0, "::mlir::Value":$p1, "::mlir::Value":$nq,
+           "::mlir::Value":$nk,
+           "::llvm::SmallVectorImpl<::mlir::attn::KeyRangeValues> &":$ranges),
+      /*methodBody=*/"",
+      /*defaultImplementation=*/[{
+        ::mlir::attn::buildDefaultKeyRanges($_attr, builder, loc, p0, p1, nq,
+                                            nk, ranges);
+      }]>,
+    InterfaceMethod<[{
         The exact number of kept pairs for nq queries and nk keys (per batch
         and head), saturating at INT64_MAX.
       }],
@@ -92,6 +120,43 @@ def Attn_MaskPatternAttrInterface : AttrInterface<"MaskPatternAttrInterface"> {
            "int64_t":$nq, "int64_t":$nk),
       /*methodBody=*/"",
       /*defaultImplementation=*/"return ::mlir::success();">,
+  ];
+}
+
+def Attn_TokenOrderAttrInterface : AttrInterface<"TokenOrderAttrInterface"> {
+  let cppNamespace = "::mlir::attn";
+  let description = [{
+    A token order (DESIGN 4.3): a permutation of the query rows and of the
+    keys under which a pattern's kept pairs are block-dense. A kernel with an
+    order tiles the permuted sequences, gathers the rows of Q, K and V
+    through the permutation, evaluates the pattern on the original positions
+    and writes each output row back to its original place, so results are
+    unchanged; only the visited blocks differ.
+
+    The `build` methods take `index` values or `vector<N x index>` values
+    (the permuted indices and the length, all of one shape) and return the
+    original indices in the same shape.
+  }];
+
+  let methods = [
+    InterfaceMethod<"Whether the query rows are permuted.",
+      "bool", "permutesQueries", (ins)>,
+    InterfaceMethod<[{
+        The original row of permuted query row `t`, 0 <= t < nq.
+      }],
+      "int64_t", "getQueryRow", (ins "int64_t":$t, "int64_t":$nq)>,
+    InterfaceMethod<"`getQueryRow` in IR.",
+      "::mlir::Value", "buildQueryRow",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
+           "::mlir::Value":$t, "::mlir::Value":$nq)>,
+    InterfaceMethod<[{
+        The original key of permuted key `u`, 0 <= u < nk.
+      }],
+      "int64_t", "getKey", (ins "int64_t":$u, "int64_t":$nk)>,
+    InterfaceMethod<"`getKey` in IR.",
+      "::mlir::Value", "buildKey",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
+           "::mlir::Value":$u, "::mlir::Value":$nk)>,
   ];
 }
 

@@ -77,7 +77,8 @@ def Attn_KernelAttr : AttrDef<Attn_Dialect, "Kernel"> {
     `vector_width` is the CPU kernel's f32 lanes, `threads` the GPU
     kernel's threads per block (0 where they do not apply);
     `static_tables` the schedule tables a GPU kernel of static sizes
-    uploads.
+    uploads; `order` the token order the kernel tiles in (its tables are
+    built by its schedule function, never on the host without it).
 
     ```mlir
     #attn.kernel<name = "causal", arguments = [...], results = [...],
@@ -94,7 +95,8 @@ def Attn_KernelAttr : AttrDef<Attn_Dialect, "Kernel"> {
       "::mlir::attn::MaskPatternAttrInterface":$pattern,
       DefaultValuedParameter<"int64_t", "0">:$vector_width,
       DefaultValuedParameter<"int64_t", "0">:$threads,
-      OptionalParameter<"::mlir::DenseI32ArrayAttr">:$static_tables);
+      OptionalParameter<"::mlir::DenseI32ArrayAttr">:$static_tables,
+      OptionalParameter<"::mlir::attn::TokenOrderAttrInterface">:$order);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -106,7 +106,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
     The whole chain as one op; `attn-fuse` produces it and users may write it
     directly. Without `pattern(...)` every pair is computed; without a
     `scale` the scale is 1/sqrt(D). A fully masked query row yields zeros.
-    `attn-sparsify` adds the block `schedule`.
+    `attn-sparsify` adds the block `schedule`; `attn-reorder` may add a
+    token `order` (DESIGN 4.3), under which the kernel tiles permuted rows
+    and keys: the results do not change.
 
     ```mlir
     %o = attn.attention %q, %k, %v pattern(#attn.causal) {scale = 0.125 : f32}
@@ -127,7 +129,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
   let arguments = (ins Attn_Tensor:$q, Attn_Tensor:$k, Attn_Tensor:$v,
                        OptionalAttr<Attn_MaskPatternAttrInterface>:$pattern,
                        OptionalAttr<F32Attr>:$scale,
-                       OptionalAttr<Attn_ScheduleAttr>:$schedule);
+                       OptionalAttr<Attn_ScheduleAttr>:$schedule,
+                       OptionalAttr<Attn_TokenOrderAttrInterface>:$order);
   let results = (outs Attn_Tensor:$output, Optional<Attn_LseTensor>:$lse);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`pattern` `(` $pattern^ `)`)? attr-dict `:`
@@ -140,6 +143,40 @@ def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
     double getEffectiveScale();
     /// The pattern in effect: the attribute, or #attn.dense without one.
     MaskPatternAttrInterface getEffectivePattern();
+    /// Whether the block schedule has closed-form bounds: a banded pattern
+    /// in the original token order.
+    bool hasBandedSchedule();
+  }];
+}
+
+def Attn_MergeOp : Attn_Op<"merge", [Pure]> {
+  let summary = "Combines partial attention results by their log-sum-exp";
+  let description = [{
+    k >= 2 partial results (O_i, lse_i) of the same queries over key sets
+    K_i: with m = max_i lse_i and w_i = exp(lse_i - m),
+
+      O = Σ_i w_i·O_i / Σ_i w_i,   lse = m + ln Σ_i w_i,
+
+    which is attention over the union (as a multiset) of the K_i. Rows where
+    every part is -inf get O = 0 and lse = -inf. Every O_i has the type of
+    the first, every lse_i that of the second operand; the types are written
+    once.
+
+    ```mlir
+    %o, %lse = attn.merge %o1, %lse1, %o2, %lse2
+        : tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$parts);
+  let results = (outs Attn_Tensor:$output, Attn_LseTensor:$lse);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of partial results (pairs of operands).
+    unsigned getNumParts() { return getParts().size() / 2; }
+    /// The output and the lse of part `i`.
+    ::mlir::Value getPartOutput(unsigned i) { return getParts()[2 * i]; }
+    ::mlir::Value getPartLse(unsigned i) { return getParts()[2 * i + 1]; }
   }];
 }
 

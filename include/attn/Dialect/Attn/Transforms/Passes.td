@@ -131,6 +131,51 @@ def AttnPrintMaskPass : Pass<"attn-print-mask"> {
   ];
 }
 
+def AttnReorderPass : Pass<"attn-reorder"> {
+  let summary = "Choose a token order under which the pattern is block-dense";
+  let description = [{
+    Patterns whose kept pairs are scattered in the original token order
+    touch every key block: a dilated window keeps every d-th key, the fixed
+    pattern's summary columns run through every stripe. Under a permutation
+    of the tokens (DESIGN 4.3) they become block-dense: a dilated window is a
+    plain window among the tokens of one residue mod d, the fixed pattern a
+    prefix of the summary keys and a run of its own stripe once the summary
+    keys come first. attn-reorder prices each candidate order with the cost
+    model (executed pairs for `tile-q` x `tile-k` tiles at the op's N, or
+    `seq` when N is dynamic) and attaches the cheapest as the op's `order`
+    when it executes at most `threshold` of the pairs of the original order.
+    The kernel then tiles the permuted rows and keys, gathers Q, K and V
+    rows through the permutation, evaluates the mask on original positions
+    and writes each row back in place: the results do not change.
+    `mode=force` attaches the first candidate whatever it costs, `mode=off`
+    none.
+
+    Before:
+    ```mlir
+    %o = attn.attention %q, %k, %v
+           pattern(#attn.dilated<left = 64, right = 64, dilation = 2>) : ...
+    ```
+    After (`attn-reorder`):
+    ```mlir
+    %o = attn.attention %q, %k, %v
+           pattern(#attn.dilated<left = 64, right = 64, dilation = 2>)
+           {order = #attn.residue_order<modulus = 2>} : ...
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"auto\"",
+           "auto (the cost model decides), force or off">,
+    Option<"tileQ", "tile-q", "int64_t", /*default=*/"64",
+           "Queries per tile, as attn-sparsify will use">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"64",
+           "Keys per tile, as attn-sparsify will use">,
+    Option<"seq", "seq", "int64_t", /*default=*/"4096",
+           "The sequence length to price a dynamic N at">,
+    Option<"threshold", "threshold", "double", /*default=*/"0.75",
+           "Reorder when the order executes at most this share of the pairs">,
+  ];
+}
+
 def AttnSparsifyPass : Pass<"attn-sparsify"> {
   let summary = "Attach the block schedule to attn.attention";
   let description = [{
@@ -140,12 +185,14 @@ def AttnSparsifyPass : Pass<"attn-sparsify"> {
     intersections) get `kind = "banded"`: closed-form key-block bounds for any
     N, split into partial edges and a full middle. Irregular patterns
     (global, strided, fixed, bigbird, block_sparse, unions) get
-    `kind = "tables"`: FlexAttention-style tables, per query block the number
-    and indices of partial and of full key blocks. With static Nq and Nk the
-    tables are computed now and stored in the attribute
-    (`[partial_num | partial_idx | full_num | full_idx]`, each index row
-    `ceil(Nk / tile-k)` long); with a dynamic N the runtime builds them once
-    per N with the same code.
+    `kind = "tables"`: per query block the partial and the full key blocks
+    it visits, in O(visited blocks) entries
+    (`[row_start (nqb + 1) | full_start (nqb) | key-block indices]`, see
+    attn/Support/BlockTableLayout.h), built from the pattern's key ranges so
+    that no [query blocks x key blocks] array ever exists. With static Nq
+    and Nk the tables are computed now and stored in the attribute; with a
+    dynamic N (or a token order) the kernel's schedule function builds them
+    once per N on the host that runs it.
 
     Before:
     ```mlir

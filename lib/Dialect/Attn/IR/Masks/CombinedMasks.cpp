@@ -97,6 +97,19 @@ std::optional<KeyBoundValues> UnionAttr::buildKeyBounds(OpBuilder &builder,
   return getParts().front().buildKeyBounds(builder, loc, p0, p1, nq, nk);
 }
 
+void UnionAttr::getKeyRanges(int64_t p0, int64_t p1, int64_t nq, int64_t nk,
+                             SmallVectorImpl<KeyRange> &ranges) const {
+  for (MaskPatternAttrInterface part : getParts())
+    part.getKeyRanges(p0, p1, nq, nk, ranges);
+}
+
+void UnionAttr::buildKeyRanges(OpBuilder &builder, Location loc, Value p0,
+                               Value p1, Value nq, Value nk,
+                               SmallVectorImpl<KeyRangeValues> &ranges) const {
+  for (MaskPatternAttrInterface part : getParts())
+    part.buildKeyRanges(builder, loc, p0, p1, nq, nk, ranges);
+}
+
 int64_t UnionAttr::countPairs(int64_t nq, int64_t nk) const {
   if (getParts().size() == 1)
     return getParts().front().countPairs(nq, nk);
@@ -204,4 +217,23 @@ int64_t IntersectAttr::countPairs(int64_t nq, int64_t nk) const {
   if (getParts().size() == 1)
     return getParts().front().countPairs(nq, nk);
   return countPairsByTiles(*this, nq, nk);
+}
+
+// A kept key is kept by every part: the banded range when every part is
+// banded, else the first part's ranges.
+void IntersectAttr::getKeyRanges(int64_t p0, int64_t p1, int64_t nq, int64_t nk,
+                                 SmallVectorImpl<KeyRange> &ranges) const {
+  if (getKeyBounds(p0, p1, nq, nk))
+    appendDefaultKeyRanges(*this, p0, p1, nq, nk, ranges);
+  else
+    getParts().front().getKeyRanges(p0, p1, nq, nk, ranges);
+}
+
+void IntersectAttr::buildKeyRanges(
+    OpBuilder &builder, Location loc, Value p0, Value p1, Value nq, Value nk,
+    SmallVectorImpl<KeyRangeValues> &ranges) const {
+  if (getKeyBounds(0, 1, 1, 1))
+    buildDefaultKeyRanges(*this, builder, loc, p0, p1, nq, nk, ranges);
+  else
+    getParts().front().buildKeyRanges(builder, loc, p0, p1, nq, nk, ranges);
 }

@@ -88,3 +88,34 @@ int64_t GlobalAttr::countPairs(int64_t nq, int64_t nk) const {
   return ::attn::satAdd(::attn::satMul(globalRows, nk),
                         ::attn::satMul(nq - globalRows, globalKeys));
 }
+
+void GlobalAttr::getKeyRanges(int64_t p0, int64_t p1, int64_t, int64_t nk,
+                              SmallVectorImpl<KeyRange> &ranges) const {
+  // A global row keeps every key; otherwise only the global keys are kept.
+  if (countTokensIn(getTokens(), p0, p1) > 0) {
+    ranges.push_back({0, nk});
+    return;
+  }
+  for (int64_t token : getTokens())
+    if (token < nk)
+      ranges.push_back({token, token + 1});
+}
+
+void GlobalAttr::buildKeyRanges(OpBuilder &builder, Location loc, Value p0,
+                                Value p1, Value, Value nk,
+                                SmallVectorImpl<KeyRangeValues> &ranges) const {
+  // The same ranges with run-time positions: [0, nk) or the empty [0, 0),
+  // then every token (its range clipped at nk, so tokens beyond it meet no
+  // key block).
+  PredicateBuilder pb(builder, loc);
+  Value globalRow = pb.boolean(false);
+  for (int64_t token : getTokens()) {
+    Value t = pb.index(token);
+    globalRow = pb.orOf(globalRow, pb.andOf(pb.le(p0, t), pb.lt(t, p1)));
+  }
+  Value zero = pb.index(0);
+  ranges.push_back({zero, pb.select(globalRow, nk, zero)});
+  for (int64_t token : getTokens())
+    ranges.push_back(
+        {pb.min(pb.index(token), nk), pb.min(pb.index(token + 1), nk)});
+}

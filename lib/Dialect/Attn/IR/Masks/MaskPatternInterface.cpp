@@ -4,6 +4,7 @@
 
 #include "attn/Support/CheckedMath.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <algorithm>
@@ -39,12 +40,16 @@ StringRef mlir::attn::stringifyBlockKind(BlockKind kind) {
 
 int64_t mlir::attn::countPairsByTiles(MaskPatternAttrInterface pattern,
                                       int64_t nq, int64_t nk) {
+  // Only the tiles meeting a row block's key ranges can keep pairs.
   constexpr int64_t kTile = 64;
   int64_t total = 0;
+  SmallVector<KeyRange> ranges;
   for (int64_t p0 = nk - nq; p0 < nk; p0 += kTile) {
     int64_t p1 = std::min(p0 + kTile, nk);
-    for (int64_t j0 = 0; j0 < nk; j0 += kTile) {
-      int64_t j1 = std::min(j0 + kTile, nk);
+    ranges.clear();
+    pattern.getKeyRanges(p0, p1, nq, nk, ranges);
+    forEachKeyBlockOf(ranges, kTile, [&](int64_t kb) {
+      int64_t j0 = kb * kTile, j1 = std::min(j0 + kTile, nk);
       switch (pattern.classifyTile(Tile{p0, p1, j0, j1}, nq, nk)) {
       case BlockKind::Empty:
         break;
@@ -57,9 +62,51 @@ int64_t mlir::attn::countPairsByTiles(MaskPatternAttrInterface pattern,
             total += pattern.contains(p, j, nq, nk);
         break;
       }
-    }
+    });
   }
   return total;
+}
+
+void mlir::attn::appendDefaultKeyRanges(MaskPatternAttrInterface pattern,
+                                        int64_t p0, int64_t p1, int64_t nq,
+                                        int64_t nk,
+                                        SmallVectorImpl<KeyRange> &ranges) {
+  if (std::optional<KeyBounds> bounds = pattern.getKeyBounds(p0, p1, nq, nk))
+    ranges.push_back({bounds->begin, bounds->end});
+  else
+    ranges.push_back({0, nk});
+}
+
+void mlir::attn::buildDefaultKeyRanges(
+    MaskPatternAttrInterface pattern, OpBuilder &builder, Location loc,
+    Value p0, Value p1, Value nq, Value nk,
+    SmallVectorImpl<KeyRangeValues> &ranges) {
+  if (std::optional<KeyBoundValues> bounds =
+          pattern.buildKeyBounds(builder, loc, p0, p1, nq, nk))
+    ranges.push_back({bounds->begin, bounds->end});
+  else
+    ranges.push_back({arith::ConstantIndexOp::create(builder, loc, 0), nk});
+}
+
+void mlir::attn::forEachKeyBlockOf(ArrayRef<KeyRange> ranges, int64_t tileK,
+                                   function_ref<void(int64_t kb)> visit) {
+  auto blocksOf = [&](KeyRange r) -> std::pair<int64_t, int64_t> {
+    if (r.end <= r.begin)
+      return {0, 0};
+    return {r.begin / tileK, ::attn::ceilDiv(r.end, tileK)};
+  };
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    auto [first, last] = blocksOf(ranges[i]);
+    for (int64_t kb = first; kb < last; ++kb) {
+      bool seen = false;
+      for (size_t e = 0; e < i && !seen; ++e) {
+        auto [f, l] = blocksOf(ranges[e]);
+        seen = kb >= f && kb < l;
+      }
+      if (!seen)
+        visit(kb);
+    }
+  }
 }
 
 Value mlir::attn::buildMaskPredicate(MaskPatternAttrInterface pattern,

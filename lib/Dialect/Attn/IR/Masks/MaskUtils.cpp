@@ -125,6 +125,18 @@ Value PredicateBuilder::orOf(Value x, Value y) {
   return arith::OrIOp::create(b, loc, x, y);
 }
 
+Value PredicateBuilder::divU(Value x, Value y) {
+  return arith::DivUIOp::create(b, loc, x, y);
+}
+
+Value PredicateBuilder::remU(Value x, Value y) {
+  return arith::RemUIOp::create(b, loc, x, y);
+}
+
+Value PredicateBuilder::mul(Value x, Value y) {
+  return arith::MulIOp::create(b, loc, x, y);
+}
+
 Value PredicateBuilder::select(Value condition, Value x, Value y) {
   return arith::SelectOp::create(b, loc, condition, x, y);
 }

@@ -94,6 +94,10 @@ public:
   Value ceilDiv(Value x, int64_t divisor);
   /// Remainder with the sign of x (arith.remsi).
   Value rem(Value x, int64_t divisor);
+  /// x / y and x mod y for non-negative x and positive y, both values.
+  Value divU(Value x, Value y);
+  Value remU(Value x, Value y);
+  Value mul(Value x, Value y);
   Value min(Value x, Value y);
   Value max(Value x, Value y);
 

@@ -163,3 +163,41 @@ int64_t FixedAttr::countPairs(int64_t nq, int64_t nk) const {
     return (p - s * l + 1) + ::attn::satMul(s, c);
   });
 }
+
+//===----------------------------------------------------------------------===//
+// Key ranges: both patterns are causal, so no key beyond the last position.
+//===----------------------------------------------------------------------===//
+
+static void appendCausalKeyRange(int64_t p1, int64_t nk,
+                                 SmallVectorImpl<KeyRange> &ranges) {
+  ranges.push_back({0, std::min(p1, nk)});
+}
+
+static void buildCausalKeyRange(OpBuilder &builder, Location loc, Value p1,
+                                Value nk,
+                                SmallVectorImpl<KeyRangeValues> &ranges) {
+  PredicateBuilder pb(builder, loc);
+  ranges.push_back({pb.index(0), pb.min(p1, nk)});
+}
+
+void StridedAttr::getKeyRanges(int64_t, int64_t p1, int64_t, int64_t nk,
+                               SmallVectorImpl<KeyRange> &ranges) const {
+  appendCausalKeyRange(p1, nk, ranges);
+}
+
+void StridedAttr::buildKeyRanges(
+    OpBuilder &builder, Location loc, Value, Value p1, Value, Value nk,
+    SmallVectorImpl<KeyRangeValues> &ranges) const {
+  buildCausalKeyRange(builder, loc, p1, nk, ranges);
+}
+
+void FixedAttr::getKeyRanges(int64_t, int64_t p1, int64_t, int64_t nk,
+                             SmallVectorImpl<KeyRange> &ranges) const {
+  appendCausalKeyRange(p1, nk, ranges);
+}
+
+void FixedAttr::buildKeyRanges(OpBuilder &builder, Location loc, Value,
+                               Value p1, Value, Value nk,
+                               SmallVectorImpl<KeyRangeValues> &ranges) const {
+  buildCausalKeyRange(builder, loc, p1, nk, ranges);
+}
