@@ -132,8 +132,20 @@ func::FuncOp mlir::attn::buildScheduleFunction(OpBuilder &b, Location loc,
           vector::BroadcastOp::create(b, loc, indexVec, cst(c * lanes)), iota);
       valid.push_back(cmp(arith::CmpIPredicate::ult, laneRows,
                           vector::BroadcastOp::create(b, loc, indexVec, rows)));
-      positions.push_back(
-          add(vector::BroadcastOp::create(b, loc, indexVec, p0), laneRows));
+      if (order && order.permutesQueries()) {
+        // Original positions; lanes past the last row read row Nq - 1 (and
+        // are not counted).
+        Value row = arith::MinUIOp::create(
+            b, loc,
+            add(vector::BroadcastOp::create(b, loc, indexVec, i0), laneRows),
+            vector::BroadcastOp::create(b, loc, indexVec, sub(nq, one)));
+        positions.push_back(
+            add(vector::BroadcastOp::create(b, loc, indexVec, offset),
+                order.buildQueryRow(b, loc, row, nq)));
+      } else {
+        positions.push_back(
+            add(vector::BroadcastOp::create(b, loc, indexVec, p0), laneRows));
+      }
     }
     // In the fill call, where this row's lists start.
     Value partialAt = arith::SelectOp::create(b, loc, fill, load(qb), zero);

@@ -28,11 +28,11 @@ protected:
     ctx.loadAllAvailableDialects();
   }
 
-  /// Compiles @name of `source`; fails the test on error.
-  std::unique_ptr<mlir::attn::JitKernel> compile(const std::string &source,
-                                                 const std::string &name,
-                                                 int64_t tileQ = 0,
-                                                 int64_t tileK = 64) {
+  /// Compiles @name of `source`; fails the test on error. `reorder` is the
+  /// pipeline's token-order mode (auto, force or off).
+  std::unique_ptr<mlir::attn::JitKernel>
+  compile(const std::string &source, const std::string &name, int64_t tileQ = 0,
+          int64_t tileK = 64, const std::string &reorder = "auto") {
     mlir::OwningOpRef<mlir::ModuleOp> module =
         mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
     EXPECT_TRUE(module) << "cannot parse:\n" << source;
@@ -41,6 +41,7 @@ protected:
     mlir::attn::AttnCPUPipelineOptions options;
     options.tileQ = tileQ;
     options.tileK = tileK;
+    options.reorder = reorder;
     std::string error;
     auto kernel = mlir::attn::JitKernel::compile(*module, name, options, error);
     EXPECT_TRUE(kernel) << error;
