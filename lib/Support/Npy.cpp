@@ -13,11 +13,11 @@
 
 #include "attn/Support/AtomicFile.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
-#include <sstream>
 
 namespace attn::npy {
 namespace {
@@ -80,18 +80,6 @@ bool parseShape(const std::string &dict, std::vector<int64_t> &shape,
   return true;
 }
 
-bool readFile(const std::string &path, std::string &bytes, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open '" + path + "'";
-    return false;
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  bytes = buffer.str();
-  return true;
-}
-
 std::string describe(const std::string &descr) {
   if (descr == "<f8" || descr == ">f8")
     return "float64";
@@ -134,6 +122,9 @@ bool writeArray(const std::string &path, const std::string &descr,
 }
 
 } // namespace
+
+/// The most bytes a header (magic, version, length, dictionary) can take.
+constexpr int64_t kMaxHeaderBytes = 12 + 65536;
 
 bool parseHeader(const std::string &bytes, Header &header, std::string &error) {
   if (bytes.size() < kMagicSize + 4 ||
@@ -186,12 +177,23 @@ bool parseHeader(const std::string &bytes, Header &header, std::string &error) {
 }
 
 bool readFloat32(const std::string &path, Array &array, std::string &error) {
-  std::string bytes;
-  if (!readFile(path, bytes, error))
+  // The header first, then the data straight into the array: a large input
+  // is held once, never as file bytes and floats together.
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    error = "cannot open '" + path + "'";
     return false;
+  }
+  int64_t fileSize = int64_t(in.tellg());
+  std::string bytes(size_t(std::min<int64_t>(fileSize, kMaxHeaderBytes)), '\0');
+  in.seekg(0);
+  in.read(bytes.data(), std::streamsize(bytes.size()));
   Header header;
-  if (!parseHeader(bytes, header, error)) {
-    error = "'" + path + "': " + error;
+  if (!in || !parseHeader(bytes, header, error)) {
+    if (error.empty())
+      error = "cannot read '" + path + "'";
+    else
+      error = "'" + path + "': " + error;
     return false;
   }
   if (header.descr != "<f4" && header.descr != "=f4") {
@@ -206,7 +208,7 @@ bool readFloat32(const std::string &path, Array &array, std::string &error) {
   int64_t count = 1;
   for (int64_t size : header.shape)
     count *= size;
-  int64_t available = int64_t(bytes.size()) - header.dataOffset;
+  int64_t available = fileSize - header.dataOffset;
   if (available != count * int64_t(sizeof(float))) {
     error = "'" + path + "' holds " + std::to_string(available) +
             " bytes of data but its shape needs " +
@@ -215,8 +217,13 @@ bool readFloat32(const std::string &path, Array &array, std::string &error) {
   }
   array.shape = header.shape;
   array.data.resize(count);
-  std::memcpy(array.data.data(), bytes.data() + header.dataOffset,
-              count * sizeof(float));
+  in.seekg(header.dataOffset);
+  in.read(reinterpret_cast<char *>(array.data.data()),
+          std::streamsize(count * sizeof(float)));
+  if (!in) {
+    error = "cannot read '" + path + "'";
+    return false;
+  }
   return true;
 }
 

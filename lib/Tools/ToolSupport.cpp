@@ -88,7 +88,12 @@ TargetFlags::TargetFlags(cl::OptionCategory &category, const char *cpuFlag,
       tileK("tile-k", cl::desc("Keys per tile"), cl::init(64),
             cl::cat(category)),
       cpu(llvm::StringRef(cpuFlag), cl::desc(cpuHelp), cl::init(""),
-          cl::cat(category)) {}
+          cl::cat(category)),
+      reorder("reorder",
+              cl::desc("Token orders that make scattered patterns "
+                       "block-dense: auto (the cost model decides), force "
+                       "or off"),
+              cl::init("auto"), cl::cat(category)) {}
 
 TargetOptions TargetFlags::options() const {
   TargetOptions options;
@@ -96,6 +101,7 @@ TargetOptions TargetFlags::options() const {
   options.tileK = tileK;
   options.cpu = cpu;
   options.gpuArchs.assign(gpuArch.begin(), gpuArch.end());
+  options.reorder = reorder;
   return options;
 }
 
@@ -106,6 +112,10 @@ const Target *TargetFlags::resolve(std::string &error) const {
   }
   if (tileQ < 0 || tileQ > 4096 || tileK < 1 || tileK > 4096) {
     error = "--tile-q must be in [0, 4096] and --tile-k in [1, 4096]";
+    return nullptr;
+  }
+  if (reorder != "auto" && reorder != "force" && reorder != "off") {
+    error = "--reorder must be auto, force or off, got '" + reorder + "'";
     return nullptr;
   }
   const Target *chosen = findTarget(target, error);

@@ -281,6 +281,7 @@ int main(int argc, char **argv) {
     options.tileQ = flags.tileQ;
     options.tileK = flags.tileK;
     options.cpu = flags.cpu.empty() ? "host" : flags.cpu;
+    options.reorder = flags.reorder;
     std::string error;
     std::unique_ptr<JitKernel> kernel =
         JitKernel::compile(*module, variant.name, options, error);

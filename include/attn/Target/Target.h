@@ -36,6 +36,9 @@ struct TargetOptions {
   std::string cpu;
   /// GPU architectures, one code image each; empty: the target's default.
   std::vector<std::string> gpuArchs;
+  /// Token orders (attn-reorder): "auto", "force" or "off". The cuda target
+  /// takes "auto" and "off" (it has no token orders yet).
+  std::string reorder = "auto";
 };
 
 /// A kernel compiled and loaded in this process.

@@ -47,6 +47,7 @@ private:
   llvm::cl::list<std::string> gpuArch;
   llvm::cl::opt<int> tileQ, tileK;
   llvm::cl::opt<std::string> cpu;
+  llvm::cl::opt<std::string> reorder;
 };
 
 /// Hides from --help (not from --help-hidden) every flag registered so far

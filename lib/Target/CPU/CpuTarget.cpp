@@ -21,6 +21,7 @@ void setPipelineOptions(AttnCPUPipelineOptions &pipeline,
   pipeline.tileQ = options.tileQ;
   pipeline.tileK = options.tileK;
   pipeline.cpu = options.cpu.empty() ? "host" : options.cpu;
+  pipeline.reorder = options.reorder;
 }
 
 class CpuLoadedKernel : public LoadedKernel {

@@ -157,6 +157,8 @@ public:
     std::string problem = checkAttnCUDAPipelineOptions(pipeline);
     if (!problem.empty())
       return problem;
+    if (options.reorder == "force")
+      return "the cuda target has no token orders yet (--reorder=force)";
     if (failed(vectorWidthForCPU(hostCpuOf(options))))
       return "unknown cpu '" + hostCpuOf(options) + "'";
     return "";

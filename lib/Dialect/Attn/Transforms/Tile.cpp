@@ -135,6 +135,7 @@ public:
     firstPosition = add(positionOffset, firstRow);
 
     loadQueryTile();
+    computePermutedPositions();
     initializeState();
     visitKeyBlocks();
     storeOutput();
@@ -208,6 +209,9 @@ private:
     runningMax = scratch({spec.tileQ});
     runningSum = scratch({spec.tileQ});
     rescale = scratch({spec.tileQ});
+    if (spec.order)
+      keyIndex = memref::AllocaOp::create(
+          b, loc, MemRefType::get({spec.tileK}, b.getIndexType()));
   }
 
   //===--------------------------------------------------------------------===//
@@ -266,9 +270,68 @@ private:
   /// One key block: scores, online softmax update, accumulation.
   void processKeyBlock(Value kb, bool masked) {
     Value firstKey = mul(kb, idx(spec.tileK));
+    gatherKeyIndices(firstKey);
     SmallVector<Value> blockMax = computeScores(firstKey, masked);
     updateSoftmax(blockMax);
     accumulate(firstKey);
+  }
+
+  /// The query position of every lane, one vector per W rows: p0 + c * W +
+  /// lane in the original order.
+  SmallVector<Value> queryPositions(Value first) {
+    SmallVector<APInt> iota;
+    for (int64_t lane = 0; lane < spec.lanes; ++lane)
+      iota.push_back(APInt(64, lane));
+    auto indexVec = VectorType::get({spec.lanes}, b.getIndexType());
+    Value laneIds = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(indexVec, ArrayRef<APInt>(iota)));
+    SmallVector<Value> positions;
+    for (int64_t c = 0; c < numVectors; ++c) {
+      Value base = vector::BroadcastOp::create(b, loc, indexVec,
+                                               add(first, idx(c * spec.lanes)));
+      positions.push_back(arith::AddIOp::create(b, loc, base, laneIds));
+    }
+    return positions;
+  }
+
+  /// Under an order that permutes queries: the original positions of the
+  /// tile's rows, Nk - Nq + row (lanes past Nq read the last row), once per
+  /// work item.
+  void computePermutedPositions() {
+    if (!spec.order || !spec.order.permutesQueries())
+      return;
+    auto indexVec = VectorType::get({spec.lanes}, b.getIndexType());
+    Value lastRow =
+        vector::BroadcastOp::create(b, loc, indexVec, sub(nq, idx(1)));
+    Value offset =
+        vector::BroadcastOp::create(b, loc, indexVec, positionOffset);
+    for (Value rowIds : queryPositions(firstRow)) {
+      rowIds = arith::MinUIOp::create(b, loc, rowIds, lastRow);
+      permutedPositions.push_back(arith::AddIOp::create(
+          b, loc, offset, spec.order.buildQueryRow(b, loc, rowIds, nq)));
+    }
+  }
+
+  /// Under a token order: keyIndex[j] = the original key of permuted key
+  /// firstKey + j (clamped at Nk - 1), once per key block, for the score and
+  /// the accumulation loops.
+  void gatherKeyIndices(Value firstKey) {
+    if (!spec.order)
+      return;
+    Value lastKey = sub(nk, idx(1));
+    loop(idx(0), idx(spec.tileK), 1, {}, [&](Value j, ValueRange) {
+      Value key = keyAt(minIndex(add(firstKey, j), lastKey));
+      memref::StoreOp::create(b, loc, key, keyIndex, ValueRange{j});
+      return SmallVector<Value>{};
+    });
+  }
+
+  /// The original key of key `offset` of the block at firstKey, clamped at
+  /// Nk - 1.
+  Value blockKey(Value firstKey, Value offset) {
+    if (spec.order)
+      return memref::LoadOp::create(b, loc, keyIndex, ValueRange{offset});
+    return minIndex(add(firstKey, offset), sub(nk, idx(1)));
   }
 
   /// ST[j][:] = K[j0 + j] . QT, masked; 4 key rows at a time. Returns the
@@ -276,38 +339,10 @@ private:
   /// only occur in masked blocks: attn-sparsify never lists that block as
   /// full.
   SmallVector<Value> computeScores(Value firstKey, bool masked) {
-    Value lastKey = sub(nk, idx(1));
     SmallVector<Value> lanePositions;
-    if (masked) {
-      // Query position of every lane: p0 + c * W + lane.
-      SmallVector<APInt> iota;
-      for (int64_t lane = 0; lane < spec.lanes; ++lane)
-        iota.push_back(APInt(64, lane));
-      auto indexVec = VectorType::get({spec.lanes}, b.getIndexType());
-      Value laneIds = arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(indexVec, ArrayRef<APInt>(iota)));
-      for (int64_t c = 0; c < numVectors; ++c) {
-        if (spec.order && spec.order.permutesQueries()) {
-          // p = Nk - Nq + the original row (lanes past Nq read the last).
-          Value rowIds = arith::AddIOp::create(
-              b, loc,
-              vector::BroadcastOp::create(b, loc, indexVec,
-                                          add(firstRow, idx(c * spec.lanes))),
-              laneIds);
-          rowIds = arith::MinUIOp::create(
-              b, loc, rowIds,
-              vector::BroadcastOp::create(b, loc, indexVec, sub(nq, idx(1))));
-          lanePositions.push_back(arith::AddIOp::create(
-              b, loc,
-              vector::BroadcastOp::create(b, loc, indexVec, positionOffset),
-              spec.order.buildQueryRow(b, loc, rowIds, nq)));
-          continue;
-        }
-        Value base = vector::BroadcastOp::create(
-            b, loc, indexVec, add(firstPosition, idx(c * spec.lanes)));
-        lanePositions.push_back(arith::AddIOp::create(b, loc, base, laneIds));
-      }
-    }
+    if (masked)
+      lanePositions = permutedPositions.empty() ? queryPositions(firstPosition)
+                                                : permutedPositions;
     SmallVector<Value> initialMax(numVectors, negInf());
     return loop(
         idx(0), idx(spec.tileK), kMicroRows, initialMax,
@@ -315,8 +350,7 @@ private:
           SmallVector<Value> blockMax(maxSoFar);
           SmallVector<Value> keyRows;
           for (int64_t r = 0; r < kMicroRows; ++r) {
-            Value key =
-                keyAt(minIndex(add(firstKey, add(jg, idx(r))), lastKey));
+            Value key = blockKey(firstKey, add(jg, idx(r)));
             keyRows.push_back(add(keyBase, mul(key, headDim)));
           }
           SmallVector<Value> zeros(kMicroRows * numVectors, splat(0.0));
@@ -349,7 +383,7 @@ private:
             // dropped by `valid`).
             Value originalKey;
             if (masked)
-              originalKey = keyAt(minIndex(key, lastKey));
+              originalKey = blockKey(firstKey, row);
             for (int64_t c = 0; c < numVectors; ++c) {
               Value score = acc[r * numVectors + c];
               if (masked) {
@@ -413,7 +447,6 @@ private:
 
   void accumulateRows(Value firstKey, ArrayRef<Value> alphas, int64_t from,
                       int64_t to, int64_t rowsPerStep) {
-    Value lastKey = sub(nk, idx(1));
     loop(idx(from), idx(to), rowsPerStep, {}, [&](Value dg, ValueRange) {
       SmallVector<Value> init;
       for (int64_t r = 0; r < rowsPerStep; ++r)
@@ -426,7 +459,7 @@ private:
             SmallVector<Value> probs, next(accs);
             for (int64_t c = 0; c < numVectors; ++c)
               probs.push_back(load(scoreTile, {j, idx(c * spec.lanes)}));
-            Value key = keyAt(minIndex(add(firstKey, j), lastKey));
+            Value key = blockKey(firstKey, j);
             Value rowBase = add(add(keyBase, mul(key, headDim)), dg);
             for (int64_t r = 0; r < rowsPerStep; ++r) {
               Value value = memref::LoadOp::create(
@@ -501,9 +534,13 @@ private:
   // Loop-invariant values and scratch buffers.
   Value positionOffset, headDim;
   Value queryTile, scoreTile, accumulator, runningMax, runningSum, rescale;
+  /// Under a token order: the original keys of the current key block.
+  Value keyIndex;
   // Per work item.
   Value queryBlock, headRowBase, queryBase, keyBase, firstRow, rows,
       firstPosition;
+  /// Under an order that permutes queries: the original positions.
+  SmallVector<Value> permutedPositions;
 };
 
 struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {

@@ -1,0 +1,54 @@
+// RUN: attn-opt %s --split-input-file --attn-reorder | FileCheck %s
+// RUN: attn-opt %s --split-input-file --attn-reorder="mode=force" | FileCheck %s --check-prefix=FORCE
+// RUN: attn-opt %s --split-input-file --attn-reorder="mode=off" | FileCheck %s --check-prefix=OFF
+// RUN: not attn-opt %s --split-input-file --attn-reorder="mode=sometimes" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// A dilated window (dilation 2) touches every other key of a 256-key span:
+// in the original order its 64 x 64 tiles are half empty; grouped by
+// residue it is a plain window of 129 keys. The cost model (N = 4096 for a
+// dynamic N) prefers the residue order.
+// CHECK-LABEL: func.func @dilated
+//       CHECK: attn.attention {{.*}} {order = #attn.residue_order<modulus = 2>}
+//  OFF-LABEL: func.func @dilated
+//   OFF-NOT: order
+// BAD: attn-reorder: mode must be auto, force or off, got 'sometimes'
+func.func @dilated(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.dilated<left = 64, right = 64, dilation = 2>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %o : tensor<?x?x?x64xf32>
+}
+
+// -----
+
+// The fixed pattern's summary columns run through every stripe: with the
+// summary keys first they become a prefix.
+// CHECK-LABEL: func.func @fixed
+//       CHECK: {order = #attn.summary_order<stride = 128, summary = 8>}
+func.func @fixed(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.fixed<stride = 128, summary = 8>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %o : tensor<?x?x?x64xf32>
+}
+
+// -----
+
+// A tiny static N: both orders visit the one block; no reorder. Forced, the
+// candidate is taken anyway.
+// CHECK-LABEL: func.func @tiny
+//   CHECK-NOT: order
+//  FORCE-LABEL: func.func @tiny
+//       FORCE: {order = #attn.residue_order<modulus = 3>}
+func.func @tiny(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x64xf32>, %v: tensor<1x1x8x64xf32>) -> tensor<1x1x8x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.dilated<left = 1, right = 1, dilation = 3>) : tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32> -> tensor<1x1x8x64xf32>
+  return %o : tensor<1x1x8x64xf32>
+}
+
+// -----
+
+// Patterns without a candidate order keep theirs.
+// CHECK-LABEL: func.func @window
+//   CHECK-NOT: order
+//  FORCE-LABEL: func.func @window
+//   FORCE-NOT: order
+func.func @window(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.window<left = 64, right = 64>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %o : tensor<?x?x?x64xf32>
+}
