@@ -92,8 +92,8 @@ std::string describe(const std::string &descr) {
   return "'" + descr + "'";
 }
 
-/// Writes magic, version 1.0 and the padded header, then `data`, through a
-/// temporary file.
+/// Writes magic, version 1.0 and the padded header, then `data` (not
+/// copied), through a temporary file.
 bool writeArray(const std::string &path, const std::string &descr,
                 const std::vector<int64_t> &shape, const char *data,
                 size_t size, std::string &error) {
@@ -117,8 +117,8 @@ bool writeArray(const std::string &path, const std::string &descr,
   bytes += char(dict.size() & 0xff);
   bytes += char(dict.size() >> 8);
   bytes += dict;
-  bytes.append(data, size);
-  return writeFileAtomically(path, bytes, error);
+  return writeFileAtomically(path, {bytes, std::string_view(data, size)},
+                             error);
 }
 
 } // namespace

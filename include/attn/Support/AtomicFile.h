@@ -11,7 +11,9 @@
 #ifndef ATTN_SUPPORT_ATOMICFILE_H
 #define ATTN_SUPPORT_ATOMICFILE_H
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,6 +21,12 @@ namespace attn {
 
 /// Writes `bytes` to `path`; false with "cannot write 'path'" in `error`.
 bool writeFileAtomically(const std::string &path, const std::string &bytes,
+                         std::string &error);
+
+/// Writes the concatenation of `parts` to `path`, without copying them (a
+/// large array is written from where it lies).
+bool writeFileAtomically(const std::string &path,
+                         std::initializer_list<std::string_view> parts,
                          std::string &error);
 
 /// Writes every (path, bytes) of `files`; on failure none was replaced.
