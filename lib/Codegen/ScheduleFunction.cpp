@@ -115,7 +115,8 @@ func::FuncOp mlir::attn::buildScheduleFunction(OpBuilder &b, Location loc,
       lastBlocks = memref::AllocaOp::create(b, loc, bounds);
     }
     for (auto [r, range] : llvm::enumerate(ranges)) {
-      Value nonEmpty = cmp(arith::CmpIPredicate::ult, range.begin, range.end);
+      // Signed: a range may end before 0 (positions of Nq > Nk).
+      Value nonEmpty = cmp(arith::CmpIPredicate::slt, range.begin, range.end);
       Value first = arith::SelectOp::create(
           b, loc, nonEmpty,
           arith::DivUIOp::create(b, loc, range.begin, cst(tileK)), zero);

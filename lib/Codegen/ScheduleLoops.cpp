@@ -38,7 +38,6 @@ mlir::attn::buildScheduledKeyBlockLoops(OpBuilder &b, Location loc,
   };
 
   Value tk = idx(block.tileK);
-  Value numKeyBlocks = arith::CeilDivUIOp::create(b, loc, block.nk, tk);
   if (block.banded) {
     // The same numbers as BlockSchedule.cpp computes on the host.
     Value lastPosition = add(block.firstPosition, block.rows);

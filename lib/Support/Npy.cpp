@@ -185,6 +185,10 @@ bool readFloat32(const std::string &path, Array &array, std::string &error) {
     return false;
   }
   int64_t fileSize = int64_t(in.tellg());
+  if (fileSize < 0) {
+    error = "cannot read '" + path + "': not a regular file";
+    return false;
+  }
   std::string bytes(size_t(std::min<int64_t>(fileSize, kMaxHeaderBytes)), '\0');
   in.seekg(0);
   in.read(bytes.data(), std::streamsize(bytes.size()));

@@ -317,7 +317,8 @@ TEST_F(KernelTest, GeneratedScheduleFunction) {
       ASSERT_TRUE(generated.ok()) << generated.status();
       if (c.leaf) {
         EXPECT_EQ(**generated,
-                  buildBlockTables(kernel->info().getPattern(), nq, nk, 32, 16))
+                  buildBlockTables(kernel->info().getPattern(), nq, nk, 32, 16,
+                                   kernel->info().getOrder()))
             << "Nq = " << nq << ", Nk = " << nk;
       }
       AttentionShape shape{1, 2, 2, nq, nk, 64};

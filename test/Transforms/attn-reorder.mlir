@@ -52,3 +52,13 @@ func.func @window(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor
   %o = attn.attention %q, %k, %v pattern(#attn.window<left = 64, right = 64>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
   return %o : tensor<?x?x?x64xf32>
 }
+
+// -----
+
+// An op already scheduled keeps its order: its schedule was made for it.
+// FORCE-LABEL: func.func @scheduled
+//   FORCE-NOT: order
+func.func @scheduled(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.dilated<left = 64, right = 64, dilation = 2>) {schedule = #attn.schedule<tile_q = 64, tile_k = 64, kind = "banded">} : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %o : tensor<?x?x?x64xf32>
+}

@@ -592,3 +592,11 @@ func.func @banded_with_order(%q: tensor<1x1x8x64xf32>) {
 
 // expected-error @+1 {{parameter 'summary' must be in [0, stride], got 9}}
 #bad_summary = #attn.summary_order<stride = 8, summary = 9>
+
+// -----
+
+func.func @order_with_static_tables(%q: tensor<1x1x8x64xf32>) {
+  // expected-error @+1 {{a token order's schedule tables are built per call; static tables would list blocks of the original order}}
+  %o = attn.attention %q, %q, %q pattern(#attn.global<tokens = [0]>) {order = #attn.residue_order<modulus = 2>, schedule = #attn.schedule<tile_q = 4, tile_k = 4, kind = "tables", tables = [5, 7, 8, 7, 8, 0, 1, 0]>} : tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32>, tensor<1x1x8x64xf32> -> tensor<1x1x8x64xf32>
+  return
+}

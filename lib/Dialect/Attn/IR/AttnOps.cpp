@@ -265,6 +265,10 @@ LogicalResult AttentionOp::verify() {
                            << "\" does not fit the pattern (expected \""
                            << (banded ? "banded" : "tables") << "\")";
     if (DenseI32ArrayAttr tables = schedule.getTables()) {
+      if (getOrderAttr())
+        return emitOpError() << "a token order's schedule tables are built "
+                                "per call; static tables would list blocks "
+                                "of the original order";
       if (ShapedType::isDynamic(nq) || ShapedType::isDynamic(nk))
         return emitOpError() << "schedule tables need static Nq and Nk";
       int64_t nqb = ::attn::ceilDiv(nq, schedule.getTileQ());

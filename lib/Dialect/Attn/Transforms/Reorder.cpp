@@ -47,6 +47,9 @@ static void collectCandidates(MaskPatternAttrInterface pattern,
   }
 }
 
+/// The longest sequence an order is priced at.
+constexpr int64_t kMaxPriced = 16384;
+
 namespace {
 struct AttnReorderPass
     : public mlir::attn::impl::AttnReorderPassBase<AttnReorderPass> {
@@ -67,7 +70,8 @@ struct AttnReorderPass
     if (mode == "off")
       return;
     getOperation()->walk([&](AttentionOp op) {
-      if (op.getOrderAttr())
+      // An op already scheduled keeps its order (its tables depend on it).
+      if (op.getOrderAttr() || op.getScheduleAttr())
         return;
       if (TokenOrderAttrInterface order = choose(op))
         op.setOrderAttr(order);
@@ -87,7 +91,15 @@ struct AttnReorderPass
     };
     AttentionSizes sizes;
     sizes.nk = pick(op.getK().getType().getDimSize(2));
-    sizes.nq = std::min(pick(op.getQ().getType().getDimSize(2)), sizes.nk);
+    sizes.nq = pick(op.getQ().getType().getDimSize(2));
+    // Pricing an order classifies every tile pair by pair (O(Nq * Nk)): a
+    // long static N is priced at the same shape scaled to kMaxPriced.
+    int64_t longest = std::max(sizes.nq, sizes.nk);
+    if (longest > kMaxPriced) {
+      double shrink = double(kMaxPriced) / double(longest);
+      sizes.nq = std::max<int64_t>(1, int64_t(double(sizes.nq) * shrink));
+      sizes.nk = std::max<int64_t>(1, int64_t(double(sizes.nk) * shrink));
+    }
     sizes.headDim = op.getQ().getType().getDimSize(3);
     if (failed(pattern.verifyExtent([&] { return op.emitWarning(); }, sizes.nq,
                                     sizes.nk)))

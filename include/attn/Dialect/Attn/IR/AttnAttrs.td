@@ -265,11 +265,11 @@ def Attn_ScheduleAttr : AttrDef<Attn_Dialect, "Schedule"> {
   let description = [{
     Tiles of `tile_q` queries by `tile_k` keys. `kind = "banded"`: the key
     blocks of each query block come from the pattern's closed-form bounds.
-    `kind = "tables"`: from tables `[partial_num | partial_idx | full_num |
-    full_idx]` (FlexAttention's BlockMask layout: per query block the number
-    of partial and of full key blocks and their indices, each index row
-    ceil(Nk / tile_k) long), stored in `tables` when Nq and Nk are static and
-    built by the runtime once per N otherwise.
+    `kind = "tables"`: from tables `[row_start (nqb + 1) | full_start (nqb)
+    | key-block indices]` (per query block its partial and its full key
+    blocks, O(visited blocks) entries; attn/Support/BlockTableLayout.h),
+    stored in `tables` when Nq and Nk are static and the op has no token
+    order, built by the kernel's schedule function once per N otherwise.
 
     ```mlir
     #attn.schedule<tile_q = 64, tile_k = 64, kind = "banded">

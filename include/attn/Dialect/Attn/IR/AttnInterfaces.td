@@ -76,8 +76,9 @@ def Attn_MaskPatternAttrInterface : AttrInterface<"MaskPatternAttrInterface"> {
         Appends to `ranges` key ranges [begin, end) within [0, nk) that hold
         every key some query position in [p0, p1) keeps: the candidates an
         irregular schedule classifies, so building it costs O(visited blocks)
-        instead of O(all tiles). Ranges may overlap. The default is the
-        banded `any` range, else [0, nk).
+        instead of O(all tiles). Ranges may overlap and may be empty
+        (begin >= end, either possibly negative); non-empty ones lie in
+        [0, nk). The default is the banded `any` range, else [0, nk).
       }],
       "void", "getKeyRanges",
       (ins "int64_t":$p0, "int64_t":$p1, "int64_t":$nq, "int64_t":$nk,

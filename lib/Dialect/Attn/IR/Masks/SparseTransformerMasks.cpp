@@ -170,14 +170,15 @@ int64_t FixedAttr::countPairs(int64_t nq, int64_t nk) const {
 
 static void appendCausalKeyRange(int64_t p1, int64_t nk,
                                  SmallVectorImpl<KeyRange> &ranges) {
-  ranges.push_back({0, std::min(p1, nk)});
+  // Positions are negative for the first rows when Nq > Nk: clamp at 0.
+  ranges.push_back({0, std::max<int64_t>(0, std::min(p1, nk))});
 }
 
 static void buildCausalKeyRange(OpBuilder &builder, Location loc, Value p1,
                                 Value nk,
                                 SmallVectorImpl<KeyRangeValues> &ranges) {
   PredicateBuilder pb(builder, loc);
-  ranges.push_back({pb.index(0), pb.min(p1, nk)});
+  ranges.push_back({pb.index(0), pb.max(pb.index(0), pb.min(p1, nk))});
 }
 
 void StridedAttr::getKeyRanges(int64_t, int64_t p1, int64_t, int64_t nk,
