@@ -2,6 +2,9 @@
 
 #include "KernelTestUtils.h"
 
+#include <cmath>
+#include <limits>
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
@@ -40,3 +43,31 @@ double ::attn::testing::KernelTest::relativeError(JitKernel &kernel,
   actual.data.assign(out.begin(), out.end());
   return reference::relativeError(actual, *expected);
 }
+
+namespace attn::testing {
+
+std::string lseFunc(const std::string &pattern, const std::string &q,
+                    const std::string &kv) {
+  std::string lse = "tensor<?x?x?xf32>";
+  return "func.func @f(%q: " + q + ", %k: " + kv + ", %v: " + kv + ") -> (" +
+         q + ", " + lse + ") {\n  %o, %l = attn.attention %q, %k, %v pattern(" +
+         pattern + ") : " + q + ", " + kv + ", " + kv + " -> " + q + ", " +
+         lse + "\n  return %o, %l : " + q + ", " + lse + "\n}\n";
+}
+
+double lseError(const std::vector<float> &actual,
+                const mlir::attn::reference::Tensor &expected) {
+  double worst = 0;
+  for (size_t i = 0; i < actual.size(); ++i) {
+    double a = actual[i], e = expected.data[i];
+    if (std::isinf(e) || std::isinf(a)) {
+      if (a != e)
+        return std::numeric_limits<double>::infinity();
+      continue;
+    }
+    worst = std::max(worst, std::abs(a - e) / std::max(1.0, std::abs(e)));
+  }
+  return worst;
+}
+
+} // namespace attn::testing

@@ -69,6 +69,17 @@ protected:
   std::mt19937_64 rng{std::random_device{}()};
 };
 
+/// @f: attention with `pattern` returning (out, lse).
+std::string lseFunc(const std::string &pattern,
+                    const std::string &q = "tensor<?x?x?x64xf32>",
+                    const std::string &kv = "tensor<?x?x?x64xf32>");
+
+/// The largest |a - b| / max(1, |b|) over the finite entries of an lse;
+/// +inf when an entry is infinite in one and not the other (or of the other
+/// sign).
+double lseError(const std::vector<float> &actual,
+                const mlir::attn::reference::Tensor &expected);
+
 } // namespace attn::testing
 
 #endif // ATTN_TEST_INTEGRATION_KERNELTESTUTILS_H

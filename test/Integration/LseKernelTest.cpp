@@ -17,36 +17,10 @@
 
 using namespace mlir::attn;
 using attn::testing::KernelTest;
+using attn::testing::lseError;
+using attn::testing::lseFunc;
 
 namespace {
-
-/// @f: attention with `pattern` returning (out, lse).
-std::string lseFunc(const std::string &pattern,
-                    const std::string &q = "tensor<?x?x?x64xf32>",
-                    const std::string &kv = "tensor<?x?x?x64xf32>") {
-  std::string lse = "tensor<?x?x?xf32>";
-  return "func.func @f(%q: " + q + ", %k: " + kv + ", %v: " + kv + ") -> (" +
-         q + ", " + lse + ") {\n  %o, %l = attn.attention %q, %k, %v pattern(" +
-         pattern + ") : " + q + ", " + kv + ", " + kv + " -> " + q + ", " +
-         lse + "\n  return %o, %l : " + q + ", " + lse + "\n}\n";
-}
-
-/// The largest |a - b| over the finite entries; +inf when an entry is
-/// infinite in one and not the other (or of the other sign).
-double lseError(const std::vector<float> &actual,
-                const reference::Tensor &expected) {
-  double worst = 0;
-  for (size_t i = 0; i < actual.size(); ++i) {
-    double a = actual[i], e = expected.data[i];
-    if (std::isinf(e) || std::isinf(a)) {
-      if (a != e)
-        return std::numeric_limits<double>::infinity();
-      continue;
-    }
-    worst = std::max(worst, std::abs(a - e) / std::max(1.0, std::abs(e)));
-  }
-  return worst;
-}
 
 class LseKernelTest : public KernelTest {
 protected:

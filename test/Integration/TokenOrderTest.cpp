@@ -22,19 +22,12 @@
 
 using namespace mlir::attn;
 using attn::testing::KernelTest;
+using attn::testing::lseError;
+using attn::testing::lseFunc;
 
 namespace {
 
 constexpr double kTolerance = 1e-5;
-
-/// @f: attention with `pattern` returning (out, lse).
-std::string lseFunc(const std::string &pattern) {
-  std::string t = "tensor<?x?x?x64xf32>", l = "tensor<?x?x?xf32>";
-  return "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t + ") -> (" + t +
-         ", " + l + ") {\n  %o, %l = attn.attention %q, %k, %v pattern(" +
-         pattern + ") : " + t + ", " + t + ", " + t + " -> " + t + ", " + l +
-         "\n  return %o, %l : " + t + ", " + l + "\n}\n";
-}
 
 const char *const kPatterns[] = {
     "#attn.dilated<left = 5, right = 3, dilation = 3>",
@@ -75,16 +68,7 @@ protected:
     reference::Tensor got((*expected)[0].shape);
     got.data.assign(out.begin(), out.end());
     double worst = reference::relativeError(got, (*expected)[0]);
-    const reference::Tensor &expectedLse = (*expected)[1];
-    for (size_t i = 0; i < lse.size(); ++i) {
-      double a = lse[i], e = expectedLse.data[i];
-      if (std::isinf(e) || std::isinf(a)) {
-        if (a != e)
-          return INFINITY;
-        continue;
-      }
-      worst = std::max(worst, std::abs(a - e) / std::max(1.0, std::abs(e)));
-    }
+    worst = std::max(worst, lseError(lse, (*expected)[1]));
     return worst;
   }
 };
