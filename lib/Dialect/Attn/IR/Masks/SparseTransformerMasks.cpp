@@ -165,40 +165,29 @@ int64_t FixedAttr::countPairs(int64_t nq, int64_t nk) const {
 }
 
 //===----------------------------------------------------------------------===//
-// Key ranges: both patterns are causal, so no key beyond the last position.
+// Key ranges: both patterns are causal, so their keys are causal's.
 //===----------------------------------------------------------------------===//
 
-static void appendCausalKeyRange(int64_t p1, int64_t nk,
-                                 SmallVectorImpl<KeyRange> &ranges) {
-  // Positions are negative for the first rows when Nq > Nk: clamp at 0.
-  ranges.push_back({0, std::max<int64_t>(0, std::min(p1, nk))});
-}
-
-static void buildCausalKeyRange(OpBuilder &builder, Location loc, Value p1,
-                                Value nk,
-                                SmallVectorImpl<KeyRangeValues> &ranges) {
-  PredicateBuilder pb(builder, loc);
-  ranges.push_back({pb.index(0), pb.max(pb.index(0), pb.min(p1, nk))});
-}
-
-void StridedAttr::getKeyRanges(int64_t, int64_t p1, int64_t, int64_t nk,
+void StridedAttr::getKeyRanges(int64_t p0, int64_t p1, int64_t nq, int64_t nk,
                                SmallVectorImpl<KeyRange> &ranges) const {
-  appendCausalKeyRange(p1, nk, ranges);
+  CausalAttr::get(getContext()).getKeyRanges(p0, p1, nq, nk, ranges);
 }
 
 void StridedAttr::buildKeyRanges(
-    OpBuilder &builder, Location loc, Value, Value p1, Value, Value nk,
+    OpBuilder &builder, Location loc, Value p0, Value p1, Value nq, Value nk,
     SmallVectorImpl<KeyRangeValues> &ranges) const {
-  buildCausalKeyRange(builder, loc, p1, nk, ranges);
+  CausalAttr::get(getContext())
+      .buildKeyRanges(builder, loc, p0, p1, nq, nk, ranges);
 }
 
-void FixedAttr::getKeyRanges(int64_t, int64_t p1, int64_t, int64_t nk,
+void FixedAttr::getKeyRanges(int64_t p0, int64_t p1, int64_t nq, int64_t nk,
                              SmallVectorImpl<KeyRange> &ranges) const {
-  appendCausalKeyRange(p1, nk, ranges);
+  CausalAttr::get(getContext()).getKeyRanges(p0, p1, nq, nk, ranges);
 }
 
-void FixedAttr::buildKeyRanges(OpBuilder &builder, Location loc, Value,
-                               Value p1, Value, Value nk,
+void FixedAttr::buildKeyRanges(OpBuilder &builder, Location loc, Value p0,
+                               Value p1, Value nq, Value nk,
                                SmallVectorImpl<KeyRangeValues> &ranges) const {
-  buildCausalKeyRange(builder, loc, p1, nk, ranges);
+  CausalAttr::get(getContext())
+      .buildKeyRanges(builder, loc, p0, p1, nq, nk, ranges);
 }
