@@ -16,10 +16,40 @@ bool mlir::attn::hasBandedSchedule(MaskPatternAttrInterface pattern) {
   return pattern.getKeyBounds(0, 1, 1, 1).has_value();
 }
 
+/// scheduleQueryBlock under a token order: every permuted tile, counted.
+static VisitedBlocks scheduleOrderedQueryBlock(MaskPatternAttrInterface pattern,
+                                               TokenOrderAttrInterface order,
+                                               int64_t nq, int64_t nk,
+                                               int64_t tileQ, int64_t tileK,
+                                               int64_t qb) {
+  int64_t offset = nk - nq;
+  int64_t first = qb * tileQ, rows = std::min(tileQ, nq - first);
+  std::vector<int64_t> positions(rows);
+  for (int64_t i = 0; i < rows; ++i)
+    positions[i] = offset + order.getQueryRow(first + i, nq);
+  VisitedBlocks visited;
+  for (int64_t kb = 0, nkb = ceilDiv(nk, tileK); kb < nkb; ++kb) {
+    int64_t j0 = kb * tileK, cols = std::min(tileK, nk - j0), kept = 0;
+    for (int64_t u = j0; u < j0 + cols; ++u) {
+      int64_t j = order.getKey(u, nk);
+      for (int64_t p : positions)
+        kept += pattern.contains(p, j, nq, nk);
+    }
+    if (kept == rows * cols && cols == tileK)
+      visited.full.push_back(kb);
+    else if (kept > 0)
+      visited.partial.push_back(kb);
+  }
+  return visited;
+}
+
 VisitedBlocks mlir::attn::scheduleQueryBlock(MaskPatternAttrInterface pattern,
                                              bool banded, int64_t nq,
                                              int64_t nk, int64_t tileQ,
-                                             int64_t tileK, int64_t qb) {
+                                             int64_t tileK, int64_t qb,
+                                             TokenOrderAttrInterface order) {
+  if (order)
+    return scheduleOrderedQueryBlock(pattern, order, nq, nk, tileQ, tileK, qb);
   int64_t offset = nk - nq;
   int64_t p0 = offset + qb * tileQ;
   int64_t p1 = offset + std::min((qb + 1) * tileQ, nq);
@@ -61,30 +91,6 @@ VisitedBlocks mlir::attn::scheduleQueryBlock(MaskPatternAttrInterface pattern,
   return visited;
 }
 
-VisitedBlocks mlir::attn::scheduleOrderedQueryBlock(
-    MaskPatternAttrInterface pattern, TokenOrderAttrInterface order, int64_t nq,
-    int64_t nk, int64_t tileQ, int64_t tileK, int64_t qb) {
-  int64_t offset = nk - nq;
-  int64_t first = qb * tileQ, rows = std::min(tileQ, nq - first);
-  std::vector<int64_t> positions(rows);
-  for (int64_t i = 0; i < rows; ++i)
-    positions[i] = offset + order.getQueryRow(first + i, nq);
-  VisitedBlocks visited;
-  for (int64_t kb = 0, nkb = ceilDiv(nk, tileK); kb < nkb; ++kb) {
-    int64_t j0 = kb * tileK, cols = std::min(tileK, nk - j0), kept = 0;
-    for (int64_t u = j0; u < j0 + cols; ++u) {
-      int64_t j = order.getKey(u, nk);
-      for (int64_t p : positions)
-        kept += pattern.contains(p, j, nq, nk);
-    }
-    if (kept == rows * cols && cols == tileK)
-      visited.full.push_back(kb);
-    else if (kept > 0)
-      visited.partial.push_back(kb);
-  }
-  return visited;
-}
-
 std::vector<int32_t>
 mlir::attn::buildBlockTables(MaskPatternAttrInterface pattern, int64_t nq,
                              int64_t nk, int64_t tileQ, int64_t tileK,
@@ -92,11 +98,8 @@ mlir::attn::buildBlockTables(MaskPatternAttrInterface pattern, int64_t nq,
   ::attn::BlockTableLayout layout{ceilDiv(nq, tileQ)};
   std::vector<int32_t> tables(layout.headerSize(), 0);
   for (int64_t qb = 0; qb < layout.numQueryBlocks; ++qb) {
-    VisitedBlocks visited =
-        order ? scheduleOrderedQueryBlock(pattern, order, nq, nk, tileQ, tileK,
-                                          qb)
-              : scheduleQueryBlock(pattern, /*banded=*/false, nq, nk, tileQ,
-                                   tileK, qb);
+    VisitedBlocks visited = scheduleQueryBlock(pattern, /*banded=*/false, nq,
+                                               nk, tileQ, tileK, qb, order);
     tables[layout.rowStartOffset() + qb] = int32_t(tables.size());
     tables.insert(tables.end(), visited.partial.begin(), visited.partial.end());
     tables[layout.fullStartOffset() + qb] = int32_t(tables.size());

@@ -31,11 +31,8 @@ Cost mlir::attn::costOfFused(MaskPatternAttrInterface pattern,
   double executed = 0, visitedBlocks = 0;
   for (int64_t qb = 0; qb < numQueryBlocks; ++qb) {
     VisitedBlocks v =
-        config.order
-            ? scheduleOrderedQueryBlock(pattern, config.order, s.nq, s.nk,
-                                        config.tileQ, config.tileK, qb)
-            : scheduleQueryBlock(pattern, banded, s.nq, s.nk, config.tileQ,
-                                 config.tileK, qb);
+        scheduleQueryBlock(pattern, banded, s.nq, s.nk, config.tileQ,
+                           config.tileK, qb, config.order);
     int64_t rows = std::min(config.tileQ, s.nq - qb * config.tileQ);
     for (const std::vector<int64_t> *list : {&v.partial, &v.full})
       for (int64_t kb : *list) {

@@ -305,11 +305,8 @@ int main(int argc, char **argv) {
       bool banded = !order && hasBandedSchedule(pattern);
       for (int64_t qb = 0; qb * kernelTileQ < n; ++qb) {
         std::string line((n + kernelTileK - 1) / kernelTileK, '.');
-        VisitedBlocks v =
-            order ? scheduleOrderedQueryBlock(pattern, order, n, n, kernelTileQ,
-                                              kernelTileK, qb)
-                  : scheduleQueryBlock(pattern, banded, n, n, kernelTileQ,
-                                       kernelTileK, qb);
+        VisitedBlocks v = scheduleQueryBlock(pattern, banded, n, n, kernelTileQ,
+                                             kernelTileK, qb, order);
         for (int64_t kb : v.partial)
           line[kb] = 'P';
         for (int64_t kb : v.full)

@@ -30,19 +30,14 @@ struct VisitedBlocks {
 /// The key blocks query block `qb` visits, banded or from classifying the
 /// tiles of the pattern's key ranges (in the order of forEachKeyBlockOf). A
 /// key block cut short by Nk is never full: the kernel checks the key range
-/// in partial blocks only.
-VisitedBlocks scheduleQueryBlock(MaskPatternAttrInterface pattern, bool banded,
-                                 int64_t nq, int64_t nk, int64_t tileQ,
-                                 int64_t tileK, int64_t qb);
-
-/// The key blocks permuted query block `qb` visits under `order`: the tiles
+/// in partial blocks only. Under a token `order` (never banded), the blocks
 /// of the permuted rows and keys, classified by counting their kept pairs on
 /// the original positions (the rule of the generated schedule function, so
-/// both build the same tables). O(Nk * tile_q) per query block.
-VisitedBlocks scheduleOrderedQueryBlock(MaskPatternAttrInterface pattern,
-                                        TokenOrderAttrInterface order,
-                                        int64_t nq, int64_t nk, int64_t tileQ,
-                                        int64_t tileK, int64_t qb);
+/// both build the same tables): O(Nk * tile_q) per query block.
+VisitedBlocks scheduleQueryBlock(MaskPatternAttrInterface pattern, bool banded,
+                                 int64_t nq, int64_t nk, int64_t tileQ,
+                                 int64_t tileK, int64_t qb,
+                                 TokenOrderAttrInterface order = {});
 
 /// The tables of an irregular schedule in the layout of
 /// attn/Support/BlockTableLayout.h: O(visited blocks) entries, built per
