@@ -46,6 +46,8 @@ func::FuncOp mlir::attn::buildScheduleFunction(OpBuilder &b, Location loc,
   Value fill = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                      entry->getArgument(3),
                                      arith::ConstantIndexOp::create(b, loc, 0));
+  Value counting = arith::XOrIOp::create(
+      b, loc, fill, arith::ConstantIntOp::create(b, loc, 1, 1));
 
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
@@ -133,20 +135,13 @@ func::FuncOp mlir::attn::buildScheduleFunction(OpBuilder &b, Location loc,
           vector::BroadcastOp::create(b, loc, indexVec, cst(c * lanes)), iota);
       valid.push_back(cmp(arith::CmpIPredicate::ult, laneRows,
                           vector::BroadcastOp::create(b, loc, indexVec, rows)));
-      if (order && order.permutesQueries()) {
-        // Original positions; lanes past the last row read row Nq - 1 (and
-        // are not counted).
-        Value row = arith::MinUIOp::create(
-            b, loc,
-            add(vector::BroadcastOp::create(b, loc, indexVec, i0), laneRows),
-            vector::BroadcastOp::create(b, loc, indexVec, sub(nq, one)));
-        positions.push_back(
-            add(vector::BroadcastOp::create(b, loc, indexVec, offset),
-                order.buildQueryRow(b, loc, row, nq)));
-      } else {
-        positions.push_back(
-            add(vector::BroadcastOp::create(b, loc, indexVec, p0), laneRows));
-      }
+      Value rowIds =
+          add(vector::BroadcastOp::create(b, loc, indexVec, i0), laneRows);
+      positions.push_back(
+          order && order.permutesQueries()
+              ? buildOriginalPositions(order, b, loc, rowIds, nq, nk)
+              : add(vector::BroadcastOp::create(b, loc, indexVec, offset),
+                    rowIds));
     }
     // In the fill call, where this row's lists start.
     Value partialAt = arith::SelectOp::create(b, loc, fill, load(qb), zero);
@@ -236,18 +231,14 @@ func::FuncOp mlir::attn::buildScheduleFunction(OpBuilder &b, Location loc,
         });
     Value partialCount = counts.getResult(0);
     Value fullCount = counts.getResult(1);
-    ifThen(arith::XOrIOp::create(b, loc, fill,
-                                 arith::ConstantIntOp::create(b, loc, 1, 1)),
-           [&] {
-             store(rowStart, qb);
-             store(add(rowStart, partialCount), add(fullStarts, qb));
-           });
+    ifThen(counting, [&] {
+      store(rowStart, qb);
+      store(add(rowStart, partialCount), add(fullStarts, qb));
+    });
     scf::YieldOp::create(b, loc, add(add(rowStart, partialCount), fullCount));
   }
   Value size = rowLoop.getResult(0);
-  ifThen(arith::XOrIOp::create(b, loc, fill,
-                               arith::ConstantIntOp::create(b, loc, 1, 1)),
-         [&] { store(size, nqb); });
+  ifThen(counting, [&] { store(size, nqb); });
   func::ReturnOp::create(b, loc, size);
   return func;
 }

@@ -20,18 +20,17 @@ mlir::attn::buildScheduledKeyBlockLoops(OpBuilder &b, Location loc,
     return arith::AddIOp::create(b, loc, x, y);
   };
   SmallVector<Value> current(state);
-  // Blocks [lo, hi) by index (listAt == null), or the blocks listed at table
-  // positions listAt + [lo, hi).
-  auto visit = [&](Value lo, Value hi, Value listAt, bool masked) {
+  auto readIndex = [&](Value at) -> Value {
+    Value raw = memref::LoadOp::create(b, loc, block.tables, ValueRange{at});
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+  };
+  // Blocks [lo, hi) by index, or (listed) the blocks at table positions
+  // [lo, hi).
+  auto visit = [&](Value lo, Value hi, bool listed, bool masked) {
     auto loop = scf::ForOp::create(
         b, loc, lo, hi, idx(1), current,
         [&](OpBuilder &, Location, Value iv, ValueRange iterArgs) {
-          Value kb = iv;
-          if (listAt) {
-            Value raw = memref::LoadOp::create(b, loc, block.tables,
-                                               ValueRange{add(listAt, iv)});
-            kb = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
-          }
+          Value kb = listed ? readIndex(iv) : iv;
           scf::YieldOp::create(b, loc, body(kb, masked, iterArgs));
         });
     current.assign(loop.getResults().begin(), loop.getResults().end());
@@ -55,25 +54,21 @@ mlir::attn::buildScheduledKeyBlockLoops(OpBuilder &b, Location loc,
         b, loc, fullFirst,
         arith::MinUIOp::create(
             b, loc, arith::DivUIOp::create(b, loc, bounds.fullEnd, tk), last));
-    visit(first, fullFirst, nullptr, /*masked=*/true);
-    visit(fullFirst, fullLast, nullptr, /*masked=*/false);
-    visit(fullLast, last, nullptr, /*masked=*/true);
+    visit(first, fullFirst, /*listed=*/false, /*masked=*/true);
+    visit(fullFirst, fullLast, /*listed=*/false, /*masked=*/false);
+    visit(fullLast, last, /*listed=*/false, /*masked=*/true);
     return current;
   }
 
   // attn/Support/BlockTableLayout.h: row_start[qb] and full_start[qb]
   // bound the positions of the partial and the full key blocks.
-  auto readIndex = [&](Value at) -> Value {
-    Value raw = memref::LoadOp::create(b, loc, block.tables, ValueRange{at});
-    return arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
-  };
   Value numQueryBlocks =
       arith::CeilDivUIOp::create(b, loc, block.nq, idx(block.tileQ));
   Value rowStart = readIndex(block.queryBlock);
   Value fullStart =
       readIndex(add(add(numQueryBlocks, idx(1)), block.queryBlock));
   Value rowEnd = readIndex(add(block.queryBlock, idx(1)));
-  visit(rowStart, fullStart, idx(0), /*masked=*/true);
-  visit(fullStart, rowEnd, idx(0), /*masked=*/false);
+  visit(rowStart, fullStart, /*listed=*/true, /*masked=*/true);
+  visit(fullStart, rowEnd, /*listed=*/true, /*masked=*/false);
   return current;
 }

@@ -36,6 +36,19 @@ static Value shapedLike(OpBuilder &b, Location loc, Value n, Value like) {
   return vector::BroadcastOp::create(b, loc, vector, n);
 }
 
+Value mlir::attn::buildOriginalPositions(TokenOrderAttrInterface order,
+                                         OpBuilder &builder, Location loc,
+                                         Value rows, Value nq, Value nk) {
+  Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+  Value lastRow = shapedLike(
+      builder, loc, arith::SubIOp::create(builder, loc, nq, one), rows);
+  Value clamped = arith::MinUIOp::create(builder, loc, rows, lastRow);
+  Value offset = shapedLike(builder, loc,
+                            arith::SubIOp::create(builder, loc, nk, nq), rows);
+  return arith::AddIOp::create(builder, loc, offset,
+                               order.buildQueryRow(builder, loc, clamped, nq));
+}
+
 //===----------------------------------------------------------------------===//
 // residue_order
 //===----------------------------------------------------------------------===//

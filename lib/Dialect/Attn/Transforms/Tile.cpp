@@ -158,15 +158,12 @@ private:
   Value minIndex(Value x, Value y) {
     return arith::MinSIOp::create(b, loc, x, y);
   }
-  /// The original query row of (permuted) row `t`, and the original key of
-  /// (permuted) key `u`: the identity without a token order.
+  /// The original query row of (permuted) row `t`: the identity without an
+  /// order that permutes queries.
   Value queryRowAt(Value t) {
     return spec.order && spec.order.permutesQueries()
                ? spec.order.buildQueryRow(b, loc, t, nq)
                : t;
-  }
-  Value keyAt(Value u) {
-    return spec.order ? spec.order.buildKey(b, loc, u, nk) : u;
   }
   Value splat(double value) {
     return arith::ConstantOp::create(
@@ -295,21 +292,13 @@ private:
   }
 
   /// Under an order that permutes queries: the original positions of the
-  /// tile's rows, Nk - Nq + row (lanes past Nq read the last row), once per
-  /// work item.
+  /// tile's rows, once per work item.
   void computePermutedPositions() {
     if (!spec.order || !spec.order.permutesQueries())
       return;
-    auto indexVec = VectorType::get({spec.lanes}, b.getIndexType());
-    Value lastRow =
-        vector::BroadcastOp::create(b, loc, indexVec, sub(nq, idx(1)));
-    Value offset =
-        vector::BroadcastOp::create(b, loc, indexVec, positionOffset);
-    for (Value rowIds : queryPositions(firstRow)) {
-      rowIds = arith::MinUIOp::create(b, loc, rowIds, lastRow);
-      permutedPositions.push_back(arith::AddIOp::create(
-          b, loc, offset, spec.order.buildQueryRow(b, loc, rowIds, nq)));
-    }
+    for (Value rowIds : queryPositions(firstRow))
+      permutedPositions.push_back(
+          buildOriginalPositions(spec.order, b, loc, rowIds, nq, nk));
   }
 
   /// Under a token order: keyIndex[j] = the original key of permuted key
@@ -320,7 +309,8 @@ private:
       return;
     Value lastKey = sub(nk, idx(1));
     loop(idx(0), idx(spec.tileK), 1, {}, [&](Value j, ValueRange) {
-      Value key = keyAt(minIndex(add(firstKey, j), lastKey));
+      Value key =
+          spec.order.buildKey(b, loc, minIndex(add(firstKey, j), lastKey), nk);
       memref::StoreOp::create(b, loc, key, keyIndex, ValueRange{j});
       return SmallVector<Value>{};
     });

@@ -96,6 +96,12 @@ namespace mlir::attn {
 Value buildMaskPredicate(MaskPatternAttrInterface pattern, OpBuilder &builder,
                          Location loc, Value p, Value j, Value nq, Value nk);
 
+/// The original positions Nk - Nq + row of the permuted query rows `rows`
+/// (a vector<N x index>) under `order`; rows past Nq - 1 read row Nq - 1
+/// (callers drop those lanes).
+Value buildOriginalPositions(TokenOrderAttrInterface order, OpBuilder &builder,
+                             Location loc, Value rows, Value nq, Value nk);
+
 } // namespace mlir::attn
 
 #endif // ATTN_DIALECT_ATTN_IR_ATTNINTERFACES_H
