@@ -74,6 +74,33 @@ Cost mlir::attn::costOfFused(MaskPatternAttrInterface pattern,
   return cost;
 }
 
+Cost mlir::attn::costOfParts(ArrayRef<KernelPartAttr> parts,
+                             const AttentionSizes &s,
+                             const KernelConfig &config) {
+  Cost total;
+  double carried = double(s.batch) * s.heads * s.nq *
+                   (double(s.headDim) * s.elementBytes + 4.0);
+  for (auto [i, part] : llvm::enumerate(parts)) {
+    KernelConfig stage = config;
+    stage.order = part.getOrder();
+    Cost cost = costOfFused(part.getPattern(), s, stage);
+    total.pairsUseful += cost.pairsUseful;
+    total.pairsExecuted += cost.pairsExecuted;
+    total.flopsUseful += cost.flopsUseful;
+    total.flopsExecuted += cost.flopsExecuted;
+    total.exps += cost.exps;
+    // Q and K, V again; after the first, O and the lse read back.
+    total.bytes += cost.bytes + (i > 0 ? carried : 0.0);
+    total.tableBytes += cost.tableBytes;
+    // The stages run one after another: one's scratch at a time, every
+    // stage's tables.
+    total.peakExtraBytes =
+        std::max(total.peakExtraBytes, cost.peakExtraBytes - cost.tableBytes);
+  }
+  total.peakExtraBytes += total.tableBytes;
+  return total;
+}
+
 Cost mlir::attn::costOfMaterialized(MaskPatternAttrInterface pattern,
                                     const AttentionSizes &s, bool hasMask) {
   Cost cost;

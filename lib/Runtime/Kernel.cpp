@@ -259,6 +259,11 @@ absl::Status runKernel(const KernelDescriptor &kernel,
   if (!kernel.kernel)
     return absl::InvalidArgumentError(
         absl::StrCat("kernel '", kernel.name, "' has no entry"));
+  if (kernel.stages < 1 || kernel.stages > 64 || kernel.rowScratch < 0 ||
+      kernel.rowScratch > 64)
+    return absl::InvalidArgumentError(
+        absl::StrCat("kernel '", kernel.name, "' has ", kernel.stages,
+                     " stages and ", kernel.rowScratch, " scratch per row"));
   if (numWorkItems(kernel, shape) == 0)
     return absl::OkStatus();
   std::shared_ptr<const std::vector<int32_t>> built;
@@ -291,26 +296,45 @@ absl::Status runKernel(const KernelDescriptor &kernel,
   static int32_t noTables = 0;
   int32_t *t = tables ? const_cast<int32_t *>(tables) : &noTables;
   buffers.push_back({t, t, 0, tables ? tableSize : 0, 1});
+  // The scratch that carries one stage's rows to the next (no stage reads
+  // an entry before one wrote it, so it is left uninitialized).
+  int64_t scratchSize = satMul(
+      satMul(satMul(shape.batch, shape.heads), shape.nq), kernel.rowScratch);
+  std::unique_ptr<float[]> scratch;
+  if (scratchSize > 0) {
+    if (scratchSize > (int64_t(1) << 40))
+      return absl::ResourceExhaustedError(
+          absl::StrCat("kernel '", kernel.name, "' needs ", scratchSize,
+                       " scratch entries for this shape"));
+    scratch.reset(new float[scratchSize]);
+  }
+  static float noScratch = 0;
+  float *s = scratch ? scratch.get() : &noScratch;
+  buffers.push_back({s, s, 0, scratchSize, 1});
   std::array<int64_t, kNumSizes> sizes = sizesOf(shape);
   std::shared_ptr<ThreadPool> fallback;
   if (!threads) {
     fallback = sharedDefaultPool();
     threads = fallback.get();
   }
-  threads->parallelFor(
-      numWorkItems(kernel, shape), [&](int64_t begin, int64_t end) {
-        // The kernel may not keep the descriptors: each call
-        // gets its copies.
-        absl::InlinedVector<MemRef1D<void>, 8> copies = buffers;
-        absl::InlinedVector<void *, 8> pointers;
-        for (MemRef1D<void> &b : copies)
-          pointers.push_back(&b);
-        int64_t scalars[kNumSizes + 2];
-        std::copy(sizes.begin(), sizes.end(), scalars);
-        scalars[kNumSizes] = begin;
-        scalars[kNumSizes + 1] = end;
-        kernel.kernel(pointers.data(), scalars);
-      });
+  // parallelFor returns when every work item ran: the barrier between
+  // stages.
+  for (int64_t stage = 0; stage < kernel.stages; ++stage)
+    threads->parallelFor(
+        numWorkItems(kernel, shape), [&](int64_t begin, int64_t end) {
+          // The kernel may not keep the descriptors: each call
+          // gets its copies.
+          absl::InlinedVector<MemRef1D<void>, 8> copies = buffers;
+          absl::InlinedVector<void *, 8> pointers;
+          for (MemRef1D<void> &b : copies)
+            pointers.push_back(&b);
+          int64_t scalars[kNumSizes + 3];
+          std::copy(sizes.begin(), sizes.end(), scalars);
+          scalars[kNumSizes] = begin;
+          scalars[kNumSizes + 1] = end;
+          scalars[kNumSizes + 2] = stage;
+          kernel.kernel(pointers.data(), scalars);
+        });
   return absl::OkStatus();
 }
 

@@ -255,3 +255,20 @@ TEST_F(AotTest, AKernelOfTwoResults) {
       {viewLse.data(), std::array<int64_t, 3>{b, h, nq - 1}});
   EXPECT_EQ(status.message(), "'lse' has Nq = 69 but 'q' has 70");
 }
+
+TEST_F(AotTest, AKernelOfMergedParts) {
+  const attn::KernelDescriptor &d = attn_descriptor_strided;
+  EXPECT_EQ(d.stages, 2);
+  EXPECT_EQ(d.rowScratch, 1);
+  // N not a multiple of the stride or the tiles; grouped heads.
+  int64_t b = 1, h = 4, hkv = 2, n = 203, dim = 64;
+  std::vector<float> q = random(b * h * n * dim), k = random(b * hkv * n * dim),
+                     v = random(k.size()), out(q.size());
+  ASSERT_EQ(attn_strided_f32(q.data(), k.data(), v.data(), out.data(), b, h,
+                             hkv, n, n, dim),
+            0)
+      << attn_last_error();
+  EXPECT_LT(errorAgainstReference("#attn.strided<stride = 16>", q, k, v, out, b,
+                                  h, hkv, n, dim),
+            1e-5);
+}

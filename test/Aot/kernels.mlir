@@ -34,3 +34,11 @@ func.func @window_lse(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: te
   %o, %lse = attn.attention %q, %k, %v pattern(#attn.window<left = 20, right = 3>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
   return %o, %lse : tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
 }
+
+// Split by attn-reorder into two merged parts (a band, and the residue
+// part under a token order): one kernel of two stages, with run-time
+// scratch for the first stage's lse.
+func.func @strided(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.strided<stride = 16>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %o : tensor<?x?x?x64xf32>
+}

@@ -38,7 +38,25 @@ const char *const kPatterns[] = {
     "#attn.global<tokens = [0, 5]>]>",
     "#attn.intersect<[#attn.causal, #attn.dilated<left = 6, right = 0, "
     "dilation = 4>]>",
+    // Split into a band and a residue part (attn-reorder), merged.
+    "#attn.strided<stride = 7>",
+    "#attn.strided<stride = 16>",
+    "#attn.strided<stride = 128>",
 };
+
+/// The shapes every kernel runs at: B, H, Hkv, Nq, Nk, D.
+const ::attn::CallShape kShapes[] = {
+    {1, 2, 2, 1, 1, 64},       {1, 2, 2, 7, 7, 64},
+    {2, 2, 1, 100, 100, 64},   {1, 4, 2, 257, 257, 64},
+    {1, 1, 1, 1000, 1000, 64}, {1, 1, 1, 4099, 4099, 64},
+    {1, 2, 2, 100, 257, 64},   {1, 2, 1, 257, 100, 64},
+    {1, 2, 2, 1, 257, 64}};
+
+std::string describe(const ::attn::CallShape &shape) {
+  return "Nq " + std::to_string(shape.nq) + " Nk " + std::to_string(shape.nk) +
+         " H " + std::to_string(shape.heads) + " Hkv " +
+         std::to_string(shape.kvHeads);
+}
 
 class TokenOrderTest : public KernelTest,
                        public ::testing::WithParamInterface<const char *> {
@@ -82,18 +100,8 @@ TEST_P(TokenOrderTest, OrderedAndUnorderedKernelsMatchTheReference) {
   ASSERT_TRUE(ordered && original);
   ASSERT_TRUE(ordered->info().getOrder()) << "no candidate order";
   EXPECT_FALSE(original->info().getOrder());
-  // B, H, Hkv, Nq, Nk, D.
-  const ::attn::CallShape shapes[] = {
-      {1, 2, 2, 1, 1, 64},       {1, 2, 2, 7, 7, 64},
-      {2, 2, 1, 100, 100, 64},   {1, 4, 2, 257, 257, 64},
-      {1, 1, 1, 1000, 1000, 64}, {1, 1, 1, 4099, 4099, 64},
-      {1, 2, 2, 100, 257, 64},   {1, 2, 1, 257, 100, 64},
-      {1, 2, 2, 1, 257, 64}};
-  for (const ::attn::CallShape &shape : shapes) {
-    SCOPED_TRACE("Nq " + std::to_string(shape.nq) + " Nk " +
-                 std::to_string(shape.nk) + " H " +
-                 std::to_string(shape.heads) + " Hkv " +
-                 std::to_string(shape.kvHeads));
+  for (const ::attn::CallShape &shape : kShapes) {
+    SCOPED_TRACE(describe(shape));
     EXPECT_LT(check(*ordered, source, shape), kTolerance) << "ordered";
     EXPECT_LT(check(*original, source, shape), kTolerance) << "original";
   }
@@ -118,6 +126,81 @@ TEST_P(TokenOrderTest, TheScheduleFunctionBuildsTheHostTables) {
 
 INSTANTIATE_TEST_SUITE_P(Patterns, TokenOrderTest,
                          ::testing::ValuesIn(kPatterns));
+
+namespace {
+/// @f: `parts` (patterns) on q, k, v, merged; returns the output [and lse].
+std::string mergeFunc(const std::vector<std::string> &parts, bool withLse) {
+  const std::string t = "tensor<?x?x?x64xf32>", l = "tensor<?x?x?xf32>";
+  std::string body, merged;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::string n = std::to_string(i);
+    body += "  %o" + n + ", %l" + n + " = attn.attention %q, %k, %v pattern(" +
+            parts[i] + ") : " + t + ", " + t + ", " + t + " -> " + t + ", " +
+            l + "\n";
+    merged += std::string(i ? ", " : "") + "%o" + n + ", %l" + n;
+  }
+  return "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t + ") -> " +
+         (withLse ? "(" + t + ", " + l + ")" : t) + " {\n" + body +
+         "  %o, %l = attn.merge " + merged + " : " + t + ", " + l +
+         "\n  return %o" + (withLse ? ", %l : " + t + ", " + l : " : " + t) +
+         "\n}\n";
+}
+} // namespace
+
+TEST_F(KernelTest, AMergeOfPartsIsOneKernelOfStages) {
+  // Two banded parts and one with tables; one part fully masks some rows
+  // (the global tokens' rows see only those keys), Nq != Nk both ways.
+  std::string source =
+      mergeFunc({"#attn.window<left = 9, right = -1>", "#attn.causal",
+                 "#attn.global<tokens = [0, 3]>"},
+                /*withLse=*/true);
+  auto kernel = compile(source, "f", 0, 64, "off");
+  ASSERT_TRUE(kernel);
+  EXPECT_EQ(kernel->getDescriptor().stages, 3);
+  EXPECT_EQ(kernel->getDescriptor().rowScratch, 0);
+  for (const ::attn::CallShape &shape : kShapes) {
+    SCOPED_TRACE(describe(shape));
+    auto [b, h, hkv, nq, nk, dim] = shape;
+    reference::Tensor q = randomTensor({b, h, nq, dim}, 2.0),
+                      k = randomTensor({b, hkv, nk, dim}, 2.0),
+                      v = randomTensor({b, hkv, nk, dim});
+    std::vector<float> qf(q.data.begin(), q.data.end()),
+        kf(k.data.begin(), k.data.end()), vf(v.data.begin(), v.data.end()),
+        out(qf.size(), NAN), lse(b * h * nq, NAN);
+    absl::Status ran = kernel->run({qf.data(), kf.data(), vf.data()},
+                                   {out.data(), lse.data()}, shape, pool);
+    ASSERT_TRUE(ran.ok()) << ran;
+    mlir::OwningOpRef<mlir::ModuleOp> module =
+        mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
+    std::string error;
+    auto expected = reference::evaluateAll(
+        module->lookupSymbol<mlir::func::FuncOp>("f"), {q, k, v}, error);
+    ASSERT_TRUE(mlir::succeeded(expected)) << error;
+    reference::Tensor got((*expected)[0].shape);
+    got.data.assign(out.begin(), out.end());
+    EXPECT_LT(reference::relativeError(got, (*expected)[0]), kTolerance);
+    EXPECT_LT(lseError(lse, (*expected)[1]), kTolerance);
+  }
+}
+
+TEST_F(KernelTest, MergedPartsWithoutAnLseCarryItInScratch) {
+  std::string source = "func.func @f(%q: tensor<?x?x?x64xf32>, %k: "
+                       "tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> "
+                       "tensor<?x?x?x64xf32> {\n"
+                       "  %o = attn.attention %q, %k, %v "
+                       "pattern(#attn.strided<stride = 16>) : "
+                       "tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, "
+                       "tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>\n"
+                       "  return %o : tensor<?x?x?x64xf32>\n}\n";
+  auto kernel = compile(source, "f", 0, 64, "force");
+  ASSERT_TRUE(kernel);
+  EXPECT_EQ(kernel->getDescriptor().stages, 2);
+  EXPECT_EQ(kernel->getDescriptor().rowScratch, 1);
+  for (const ::attn::CallShape &shape : kShapes) {
+    SCOPED_TRACE(describe(shape));
+    EXPECT_LT(relativeError(*kernel, source, "f", shape, 2.0), kTolerance);
+  }
+}
 
 TEST_F(KernelTest, TokenOrdersArePermutations) {
   std::vector<TokenOrderAttrInterface> orders;

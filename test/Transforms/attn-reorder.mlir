@@ -62,3 +62,33 @@ func.func @scheduled(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: ten
   %o = attn.attention %q, %k, %v pattern(#attn.dilated<left = 64, right = 64, dilation = 2>) {schedule = #attn.schedule<tile_q = 64, tile_k = 64, kind = "banded">} : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
   return %o : tensor<?x?x?x64xf32>
 }
+
+// -----
+
+// The strided pattern splits into parts with disjoint kept pairs: the l - 1
+// keys before the query (a band, original order) and the keys a multiple of
+// l back (a causal block in each residue group), each with its lse, merged;
+// the function returns the merge (and its lse where it returned one).
+// CHECK-LABEL: func.func @strided
+//       CHECK: %[[O1:.+]], %[[L1:.+]] = attn.attention %{{.*}} pattern(#attn.window<left = 127, right = -1>) {scale = 1.250000e-01 : f32}
+//       CHECK: %[[O2:.+]], %[[L2:.+]] = attn.attention %{{.*}} pattern(#attn.dilated<left = 36028797018963968, right = 0, dilation = 128>) {order = #attn.residue_order<modulus = 128>, scale = 1.250000e-01 : f32}
+//       CHECK: %[[O:.+]], %[[L:.+]] = attn.merge %[[O1]], %[[L1]], %[[O2]], %[[L2]]
+//       CHECK: return %[[O]], %[[L]]
+// FORCE-LABEL: func.func @strided
+//       FORCE: attn.merge
+//  OFF-LABEL: func.func @strided
+//   OFF-NOT: attn.merge
+func.func @strided(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> (tensor<?x?x?x64xf32>, tensor<?x?x?xf32>) {
+  %o, %l = attn.attention %q, %k, %v pattern(#attn.strided<stride = 128>) {scale = 0.125 : f32} : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
+  return %o, %l : tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
+}
+
+// -----
+
+// A stride of 1 is causal attention: nothing to split.
+// CHECK-LABEL: func.func @stride_one
+//   CHECK-NOT: attn.merge
+func.func @stride_one(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.strided<stride = 1>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
+  return %o : tensor<?x?x?x64xf32>
+}

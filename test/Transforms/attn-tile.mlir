@@ -5,7 +5,7 @@
 // edge); only the partial ones evaluate the pattern (j <= p: cmpi sle).
 // CHECK-LABEL: func.func @causal(
 //  CHECK-SAME: %[[Q:[^:]+]]: memref<?xf32>, %[[K:[^:]+]]: memref<?xf32>, %[[V:[^:]+]]: memref<?xf32>, %[[O:[^:]+]]: memref<?xf32>, %{{[^:]+}}: memref<?xi32>,
-//  CHECK-SAME: %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %[[BEGIN:[^:]+]]: index, %[[END:[^:]+]]: index)
+//  CHECK-SAME: %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %{{[^:]+}}: index, %[[BEGIN:[^:]+]]: index, %[[END:[^:]+]]: index, %{{[^:]+}}: index, %{{[^:]+}}: memref<?xf32>)
 //  CHECK-SAME: attn.kernel = #attn.kernel<name = "causal",
 //  CHECK-SAME: arguments = [#attn.kernel_tensor<"q", query, tensor<?x?x?x32xf32>, [batch, heads, queries, head_dim]>, #attn.kernel_tensor<"k", key, tensor<?x?x?x32xf32>, [batch, kv_heads, keys, head_dim]>, #attn.kernel_tensor<"v", value, tensor<?x?x?x32xf32>, [batch, kv_heads, keys, head_dim]>],
 //  CHECK-SAME: results = [#attn.kernel_tensor<"out", output, tensor<?x?x?x32xf32>, [batch, heads, queries, head_dim]>],
@@ -100,4 +100,57 @@ func.func @huge_tiles(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: te
 func.func @with_lse(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> (tensor<?x?x?x32xf32>, tensor<?x?x?xf32>) {
   %o, %l = attn.attention %q, %k, %v pattern(#attn.causal) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
   return %o, %l : tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+}
+
+// -----
+
+// Parts merged by an attn.merge: one kernel, one stage per part (an scf.if
+// on the stage parameter each); the second starts from what the first wrote
+// (the output and lse it reads back), and the kernel lists both parts.
+// CHECK-LABEL: func.func @merged(
+//  CHECK-SAME: %[[STAGE:[^:]+]]: index, %{{[^:]+}}: memref<?xf32>)
+//  CHECK-SAME: schedule = tables, tile_q = 32, tile_k = 16, pattern = #attn.global<tokens = [0]>, vector_width = 16,
+//  CHECK-SAME: parts = [#attn.kernel_part<pattern = #attn.window<left = 3, right = -1>>, #attn.kernel_part<pattern = #attn.global<tokens = [0]>>]
+//       CHECK: %[[C0:.+]] = arith.constant 0 : index
+//       CHECK: %[[FIRST:.+]] = arith.cmpi eq, %[[STAGE]], %[[C0]]
+//       CHECK: scf.if %[[FIRST]]
+//       CHECK: %[[SECOND:.+]] = arith.cmpi eq, %[[STAGE]],
+//       CHECK: scf.if %[[SECOND]]
+//       CHECK: arith.cmpf ogt
+func.func @merged(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> (tensor<?x?x?x32xf32>, tensor<?x?x?xf32>) {
+  %o1, %l1 = attn.attention %q, %k, %v pattern(#attn.window<left = 3, right = -1>) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  %o2, %l2 = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "tables">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  %o, %l = attn.merge %o1, %l1, %o2, %l2 : tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  return %o, %l : tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+}
+
+// -----
+
+// expected-error @+1 {{attn-tile: @two_tables merges 2 parts with schedule tables; at most one may have them}}
+func.func @two_tables(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> tensor<?x?x?x32xf32> {
+  %o1, %l1 = attn.attention %q, %k, %v pattern(#attn.global<tokens = [1]>) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "tables">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  %o2, %l2 = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "tables">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  %o, %l = attn.merge %o1, %l1, %o2, %l2 : tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  return %o : tensor<?x?x?x32xf32>
+}
+
+// -----
+
+func.func @tile_mismatch(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> tensor<?x?x?x32xf32> {
+  %o1, %l1 = attn.attention %q, %k, %v pattern(#attn.causal) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  // expected-error @+1 {{attn-tile: the merged parts of @tile_mismatch must share tile_q (32 and 64)}}
+  %o2, %l2 = attn.attention %q, %k, %v pattern(#attn.causal) {schedule = #attn.schedule<tile_q = 64, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  %o, %l = attn.merge %o1, %l1, %o2, %l2 : tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  return %o : tensor<?x?x?x32xf32>
+}
+
+// -----
+
+// A part's lse used elsewhere is not a fused merge.
+// expected-error @+1 {{attn-tile: @leaked must hold exactly one attn.attention}}
+func.func @leaked(%q: tensor<?x?x?x32xf32>, %k: tensor<?x?x?x32xf32>, %v: tensor<?x?x?x32xf32>) -> (tensor<?x?x?x32xf32>, tensor<?x?x?xf32>) {
+  %o1, %l1 = attn.attention %q, %k, %v pattern(#attn.causal) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  %o2, %l2 = attn.attention %q, %k, %v pattern(#attn.causal) {schedule = #attn.schedule<tile_q = 32, tile_k = 16, kind = "banded">} : tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32>, tensor<?x?x?x32xf32> -> tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  %o, %l = attn.merge %o1, %l1, %o2, %l2 : tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
+  return %o, %l1 : tensor<?x?x?x32xf32>, tensor<?x?x?xf32>
 }

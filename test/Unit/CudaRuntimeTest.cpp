@@ -333,7 +333,7 @@ TEST(CudaShape, DescriptorErrors) {
   kernel.abiVersion = 1;
   EXPECT_EQ(launch(kernel, shape).message(),
             "the kernel descriptor is of ABI version 1; this runtime reads "
-            "version 3 (rebuild the kernel library with this attn)");
+            "version 4 (rebuild the kernel library with this attn)");
 
   // The C ABI passes as many buffers as the descriptor lists.
   kernel = makeDescriptor();

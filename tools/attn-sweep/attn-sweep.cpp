@@ -290,7 +290,15 @@ int main(int argc, char **argv) {
     KernelAttr info = kernel->info();
     int64_t kernelTileQ = info.getTileQ(), kernelTileK = info.getTileK();
     int64_t headDim = headDimOf(info);
-    MaskPatternAttrInterface pattern = info.getPattern();
+    // The kernel's parts: one, or the stages of a merge (attn-reorder's
+    // split of a pattern).
+    SmallVector<KernelPartAttr> parts;
+    if (ArrayAttr list = info.getParts())
+      for (Attribute part : list)
+        parts.push_back(cast<KernelPartAttr>(part));
+    else
+      parts.push_back(
+          KernelPartAttr::get(&ctx, info.getPattern(), info.getOrder()));
 
     int64_t b = staticOr(func, 0, 0, batch);
     int64_t h = staticOr(func, 0, 1, heads);
@@ -300,17 +308,22 @@ int main(int argc, char **argv) {
     {
       int64_t n = fixedN > 0 ? fixedN : 512;
       sweep::Layout layout{variant.name, n, kernelTileQ, kernelTileK, {}};
-      // Under a token order, the blocks of the permuted sequences.
-      TokenOrderAttrInterface order = info.getOrder();
-      bool banded = !order && hasBandedSchedule(pattern);
+      // Under a token order, the blocks of the permuted sequences; the
+      // stages of parts drawn over each other (full over partial).
       for (int64_t qb = 0; qb * kernelTileQ < n; ++qb) {
         std::string line((n + kernelTileK - 1) / kernelTileK, '.');
-        VisitedBlocks v = scheduleQueryBlock(pattern, banded, n, n, kernelTileQ,
-                                             kernelTileK, qb, order);
-        for (int64_t kb : v.partial)
-          line[kb] = 'P';
-        for (int64_t kb : v.full)
-          line[kb] = 'F';
+        for (KernelPartAttr part : parts) {
+          TokenOrderAttrInterface order = part.getOrder();
+          bool banded = !order && hasBandedSchedule(part.getPattern());
+          VisitedBlocks v =
+              scheduleQueryBlock(part.getPattern(), banded, n, n, kernelTileQ,
+                                 kernelTileK, qb, order);
+          for (int64_t kb : v.partial)
+            if (line[kb] == '.')
+              line[kb] = 'P';
+          for (int64_t kb : v.full)
+            line[kb] = 'F';
+        }
         layout.rows.push_back(line);
       }
       layouts.push_back(layout);
@@ -323,8 +336,10 @@ int main(int argc, char **argv) {
       AttentionShape shape{b, h, hkv, n, n, headDim};
       if (failed(kernel->checkShape(shape, error)))
         fail("@" + variant.name + ": " + error);
-      if (failed(pattern.verifyExtent(
-              [&] { return emitError(UnknownLoc::get(&ctx)); }, n, n)))
+      if (llvm::any_of(parts, [&](KernelPartAttr part) {
+            return failed(part.getPattern().verifyExtent(
+                [&] { return emitError(UnknownLoc::get(&ctx)); }, n, n));
+          }))
         continue;
       int64_t qSize = b * h * n * headDim;
       int64_t kvSize = b * hkv * n * headDim;
@@ -372,7 +387,9 @@ int main(int argc, char **argv) {
       AttentionSizes sizes{b, h, hkv, n, n, headDim, 4};
       KernelConfig config{kernelTileQ, kernelTileK, pool.numThreads(),
                           ::attn::cacheBytesPerCore(), info.getOrder()};
-      Cost cost = costOfFused(pattern, sizes, config);
+      Cost cost = parts.size() > 1
+                      ? costOfParts(parts, sizes, config)
+                      : costOfFused(parts[0].getPattern(), sizes, config);
       row.variant = variant.name;
       row.batch = b;
       row.heads = h;
@@ -390,7 +407,7 @@ int main(int argc, char **argv) {
       row.gflopsAchieved = row.gflopUseful / (row.measuredMs / 1e3);
       row.rooflinePct = 100.0 * row.predictedMs / row.measuredMs;
       row.materializedPeakBytes =
-          costOfMaterialized(pattern, sizes, true).peakExtraBytes;
+          costOfMaterialized(parts[0].getPattern(), sizes, true).peakExtraBytes;
       rows.push_back(row);
     }
   }

@@ -58,6 +58,13 @@ struct Cost {
 Cost costOfFused(MaskPatternAttrInterface pattern, const AttentionSizes &sizes,
                  const KernelConfig &config);
 
+/// A kernel of merged parts (#attn.kernel_part, attn-reorder's split of a
+/// pattern): one fused stage per part, each under its own order (that of
+/// `config` is ignored); each stage after the first reads the output and
+/// lse the stages before wrote.
+Cost costOfParts(ArrayRef<KernelPartAttr> parts, const AttentionSizes &sizes,
+                 const KernelConfig &config);
+
 /// The unfused chain qk -> [mask] -> softmax -> pv: every pair is computed
 /// whatever the mask, and each N x N intermediate (scores, masked scores when
 /// there is a mask, probabilities) is written once and read once.

@@ -23,7 +23,7 @@ namespace attn {
 
 /// Bumped whenever a record below changes; every descriptor starts with it,
 /// so the runtime refuses a library built for another layout.
-inline constexpr int64_t kKernelAbiVersion = 3;
+inline constexpr int64_t kKernelAbiVersion = 4;
 
 /// The largest rank of a kernel tensor.
 inline constexpr int kMaxTensorRank = 4;
@@ -82,9 +82,12 @@ template <typename T> struct MemRef1D {
 };
 
 /// The packed entry of a CPU kernel: `buffers` points to one MemRef1D per
-/// tensor (arguments, then results, then the int32 schedule tables),
+/// tensor (arguments, then results), then the int32 schedule tables, then
+/// the f32 scratch (rowScratch entries per query row, B·H·Nq rows);
 /// `scalars` holds the kNumSizes sizes of the call, then the work items
-/// [begin, end) to run.
+/// [begin, end) to run, then the stage. A kernel of several stages runs
+/// every work item of stage 0, then of stage 1, ...: a stage reads what the
+/// one before wrote.
 using KernelEntry = void (*)(void **buffers, const int64_t *scalars);
 
 /// A generated function that builds the schedule tables for (Nq, Nk) of
@@ -123,7 +126,9 @@ using ScheduleEntry = int64_t (*)(MemRef1D<int32_t> *tables, int64_t nq,
 #define ATTN_KERNEL_DESCRIPTOR_FIELDS(X)                                       \
   ATTN_KERNEL_COMMON_FIELDS(X)                                                 \
   X(PTR, KernelEntry, kernel)                                                  \
-  X(PTR, ScheduleEntry, buildTables) /* kScheduleTables; may be null */
+  X(PTR, ScheduleEntry, buildTables) /* kScheduleTables; may be null */        \
+  X(INT, int64_t, stages)            /* >= 1, run one after another */         \
+  X(INT, int64_t, rowScratch)        /* f32 scratch entries per query row */
 
 /// One code image of a GPU kernel: a cubin for one architecture, or PTX
 /// text that the driver compiles for its device.

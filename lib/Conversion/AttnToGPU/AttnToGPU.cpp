@@ -161,15 +161,20 @@ struct ConvertAttnToGPUPass
   }
 
   LogicalResult convert(ModuleOp module, func::FuncOp func) {
-    FailureOr<AttentionOp> op =
+    FailureOr<KernelParts> ops =
         matchKernelFunction(func, "convert-attn-to-gpu");
-    if (failed(op))
+    if (failed(ops))
       return failure();
-    if (TokenOrderAttrInterface order = op->getOrderAttr())
-      return op->emitError() << "convert-attn-to-gpu: token orders (" << order
-                             << ") run on the CPU only so far; compile "
-                                "without attn-reorder";
-    FailureOr<GPUKernelSpec> maybeSpec = specFor(*op, func);
+    if (ops->merge)
+      return ops->merge.emitError()
+             << "convert-attn-to-gpu: an attn.merge of parts runs on the CPU "
+                "only so far";
+    AttentionOp op = ops->parts.front();
+    if (TokenOrderAttrInterface order = op.getOrderAttr())
+      return op.emitError() << "convert-attn-to-gpu: token orders (" << order
+                            << ") run on the CPU only so far; compile "
+                               "without attn-reorder";
+    FailureOr<GPUKernelSpec> maybeSpec = specFor(op, func);
     if (failed(maybeSpec))
       return failure();
     GPUKernelSpec spec = *maybeSpec;
@@ -179,7 +184,7 @@ struct ConvertAttnToGPUPass
 
     OpBuilder b(ctx);
     KernelAttr contract =
-        buildAttentionKernelAttr(func, *op, /*vectorWidth=*/0, spec.threads);
+        buildAttentionKernelAttr(func, *ops, /*vectorWidth=*/0, spec.threads);
     spec.parameters = kernelParametersOf(contract);
     if (contract.getSchedule() == ScheduleKind::Tables) {
       // The tables of a run-time N, built on the host once per N.

@@ -44,7 +44,9 @@ void addEntryPoints(llvm::Module &m, KernelAttr kernel) {
   RecordConstant record(ctx, RecordConstant::Record::KernelDescriptor);
   setCommonFields(record, m, kernel, name);
   record.set("kernel", m.getFunction(::attn::symbols::packedEntry(name)))
-      .set("buildTables", buildTables);
+      .set("buildTables", buildTables)
+      .set("stages", kernel.getNumStages())
+      .set("rowScratch", kernel.getRowScratch());
   auto *descriptor = new llvm::GlobalVariable(
       m, RecordConstant::typeOf(ctx, RecordConstant::Record::KernelDescriptor),
       /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage, record.get(),

@@ -95,6 +95,8 @@ JitKernel::compile(ModuleOp module, StringRef name,
   fillCommonFields(d, contract, kernel->name.c_str(), *kernel->tensors);
   d.kernel = reinterpret_cast<::attn::KernelEntry>(*entry);
   d.buildTables = nullptr;
+  d.stages = contract.getNumStages();
+  d.rowScratch = contract.getRowScratch();
   if (contract.getSchedule() == ScheduleKind::Tables) {
     auto schedule = kernel->engine->lookup(
         ::attn::symbols::cInterface(name.str() + ".schedule"));

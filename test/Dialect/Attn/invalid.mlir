@@ -364,12 +364,17 @@ func.func @schedule_tables_entry(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x64xf
 
 // Pattern parameters.
 
-// expected-error @+1 {{parameter 'left' must be in [0, 2^62], got -1}}
+// expected-error @+1 {{window<left = -1, right = 0> keeps no key (left + right must be >= 0)}}
 #bad = #attn.window<left = -1, right = 0>
 
 // -----
 
-// expected-error @+1 {{parameter 'right' must be in [0, 2^62], got 4611686018427387905}}
+// expected-error @+1 {{parameter 'left' must be in [-2^62, 2^62], got -4611686018427387905}}
+#bad = #attn.window<left = -4611686018427387905, right = 4611686018427387904>
+
+// -----
+
+// expected-error @+1 {{parameter 'right' must be in [-2^62, 2^62], got 4611686018427387905}}
 #bad = #attn.window<left = 0, right = 4611686018427387905>
 
 // -----

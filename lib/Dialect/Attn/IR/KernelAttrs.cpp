@@ -53,14 +53,13 @@ KernelTensorAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                 StringRef name, ArrayAttr arguments,
-                                 ArrayAttr results, ScheduleKind schedule,
-                                 int64_t tileQ, int64_t tileK,
-                                 MaskPatternAttrInterface pattern,
-                                 int64_t vectorWidth, int64_t threads,
-                                 DenseI32ArrayAttr staticTables,
-                                 TokenOrderAttrInterface order) {
+LogicalResult
+KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, StringRef name,
+                   ArrayAttr arguments, ArrayAttr results,
+                   ScheduleKind schedule, int64_t tileQ, int64_t tileK,
+                   MaskPatternAttrInterface pattern, int64_t vectorWidth,
+                   int64_t threads, DenseI32ArrayAttr staticTables,
+                   TokenOrderAttrInterface order, ArrayAttr parts) {
   for (ArrayAttr list : {arguments, results})
     for (Attribute tensor : list)
       if (!isa<KernelTensorAttr>(tensor))
@@ -84,6 +83,14 @@ LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (order && schedule != ScheduleKind::Tables)
     return emitError() << "a kernel with a token order has a \"tables\" "
                           "schedule built per call";
+  if (parts) {
+    if (parts.size() < 2)
+      return emitError() << "a kernel of parts has at least 2 of them";
+    for (Attribute part : parts)
+      if (!isa<KernelPartAttr>(part))
+        return emitError() << "kernel parts must be #attn.kernel_part, got "
+                           << part;
+  }
   return success();
 }
 

@@ -1,18 +1,27 @@
-//===- Reorder.cpp - choose a token order from the cost model -------------===//
+//===- Reorder.cpp - choose token orders and parts from the cost model ----===//
 //
 // attn-reorder (DESIGN 4.3): for each attn.attention without an order, the
-// candidate orders its pattern suggests (a dilated window: its residues; the
-// fixed pattern: its summary keys first) are priced with the cost model's
-// executed pairs at the op's N (static, or the `seq` option) for the tiles
-// attn-sparsify will use. The cheapest candidate is attached when it
-// executes at most `threshold` of the pairs the original order does (the
-// gathers cost a little, so a small gain is not worth it).
+// plans its pattern suggests are priced with the cost model's executed pairs
+// at the op's N (static, or the `seq` option) for the tiles attn-sparsify
+// will use:
+//  - one order for the whole pattern (a dilated window: its residues; the
+//    fixed pattern: its summary keys first);
+//  - parts with disjoint kept pairs, each under the order where it is
+//    block-dense, merged by their lse (the strided pattern: the l - 1 keys
+//    before the query in the original order, plus the keys at multiples of
+//    l back, which the residue order makes a causal block in each group).
+// The cheapest plan is taken when it executes at most `threshold` of the
+// pairs the original order does (the gathers cost a little, so a small gain
+// is not worth it). An order is attached to the op; parts replace it by one
+// attn.attention per part (with its lse) and an attn.merge, which attn-tile
+// fuses into one kernel of one stage per part.
 //
 //===----------------------------------------------------------------------===//
 
 #include "attn/Analysis/CostModel.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Support/CheckedMath.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNREORDERPASS
@@ -47,6 +56,27 @@ static void collectCandidates(MaskPatternAttrInterface pattern,
   }
 }
 
+/// Parts with disjoint kept pairs whose union is `pattern`, each block-dense
+/// in its order; empty when the pattern has no such split.
+static SmallVector<KernelPartAttr>
+splitIntoParts(MaskPatternAttrInterface pattern) {
+  MLIRContext *ctx = pattern.getContext();
+  SmallVector<KernelPartAttr> parts;
+  if (auto strided = dyn_cast<StridedAttr>(pattern)) {
+    // back = p - j in [0, l] or a multiple of l: [1, l - 1] is a band,
+    // {0, l, 2l, ...} a dilated window (left reaching every earlier key).
+    int64_t l = strided.getStride();
+    if (l < 2 || l > (int64_t(1) << 30))
+      return parts;
+    parts.push_back(
+        KernelPartAttr::get(ctx, WindowAttr::get(ctx, l - 1, -1), nullptr));
+    parts.push_back(KernelPartAttr::get(
+        ctx, DilatedAttr::get(ctx, ::attn::kMaxParameter / l, 0, l),
+        ResidueOrderAttr::get(ctx, l)));
+  }
+  return parts;
+}
+
 /// The longest sequence an order is priced at.
 constexpr int64_t kMaxPriced = 16384;
 
@@ -69,23 +99,38 @@ struct AttnReorderPass
     }
     if (mode == "off")
       return;
+    SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) {
       // An op already scheduled keeps its order (its tables depend on it).
-      if (op.getOrderAttr() || op.getScheduleAttr())
-        return;
-      if (TokenOrderAttrInterface order = choose(op))
-        op.setOrderAttr(order);
+      if (!op.getOrderAttr() && !op.getScheduleAttr())
+        ops.push_back(op);
     });
+    for (AttentionOp op : ops) {
+      SmallVector<KernelPartAttr> plan = choose(op);
+      if (plan.size() == 1)
+        op.setOrderAttr(plan.front().getOrder());
+      else if (plan.size() > 1)
+        splitOp(op, plan);
+    }
   }
 
-  TokenOrderAttrInterface choose(AttentionOp op) {
+  /// The cheapest plan for `op`: one part (the whole pattern under an
+  /// order), several, or none (keep the op as it is).
+  SmallVector<KernelPartAttr> choose(AttentionOp op) {
     MaskPatternAttrInterface pattern = op.getEffectivePattern();
-    SmallVector<TokenOrderAttrInterface> candidates;
-    collectCandidates(pattern, candidates);
-    if (candidates.empty())
+    MLIRContext *ctx = op.getContext();
+    SmallVector<SmallVector<KernelPartAttr>> plans;
+    SmallVector<TokenOrderAttrInterface> orders;
+    collectCandidates(pattern, orders);
+    for (TokenOrderAttrInterface order : orders)
+      plans.push_back({KernelPartAttr::get(ctx, pattern, order)});
+    if (SmallVector<KernelPartAttr> parts = splitIntoParts(pattern);
+        !parts.empty())
+      plans.push_back(parts);
+    if (plans.empty())
       return {};
     if (mode == "force")
-      return candidates.front();
+      return plans.front();
     auto pick = [&](int64_t size) {
       return ShapedType::isDynamic(size) ? int64_t(seq) : size;
     };
@@ -109,16 +154,40 @@ struct AttnReorderPass
     config.tileK = tileK;
     double best = costOfFused(pattern, sizes, config).pairsExecuted;
     double limit = threshold * best;
-    TokenOrderAttrInterface chosen;
-    for (TokenOrderAttrInterface order : candidates) {
-      config.order = order;
-      double executed = costOfFused(pattern, sizes, config).pairsExecuted;
-      if (executed <= limit && (!chosen || executed < best)) {
-        chosen = order;
+    SmallVector<KernelPartAttr> chosen;
+    for (ArrayRef<KernelPartAttr> plan : plans) {
+      double executed = costOfParts(plan, sizes, config).pairsExecuted;
+      if (executed <= limit && (chosen.empty() || executed < best)) {
+        chosen.assign(plan.begin(), plan.end());
         best = executed;
       }
     }
     return chosen;
+  }
+
+  /// Replaces `op` by one attn.attention per part, each with its lse, and
+  /// an attn.merge of them.
+  void splitOp(AttentionOp op, ArrayRef<KernelPartAttr> parts) {
+    OpBuilder b(op);
+    RankedTensorType q = op.getQ().getType();
+    auto lseType =
+        RankedTensorType::get(q.getShape().take_front(3), b.getF32Type());
+    SmallVector<Value> merged;
+    for (KernelPartAttr part : parts) {
+      auto partOp = AttentionOp::create(
+          b, op.getLoc(), TypeRange{op.getOutput().getType(), lseType},
+          op->getOperands(), op->getAttrs());
+      partOp.setPatternAttr(part.getPattern());
+      if (TokenOrderAttrInterface order = part.getOrder())
+        partOp.setOrderAttr(order);
+      merged.append({partOp.getOutput(), partOp.getLse()});
+    }
+    auto merge = MergeOp::create(
+        b, op.getLoc(), TypeRange{op.getOutput().getType(), lseType}, merged);
+    op.getOutput().replaceAllUsesWith(merge.getOutput());
+    if (Value lse = op.getLse())
+      lse.replaceAllUsesWith(merge.getLse());
+    op.erase();
   }
 };
 } // namespace

@@ -3,7 +3,10 @@
 // attn-tile turns a function whose body is one scheduled attn.attention into
 // a kernel over flat buffers that processes the work items [begin, end) of
 // the (batch, head, query block) space; a runtime thread pool calls it in
-// parallel.
+// parallel. A function of parts merged by an attn.merge becomes a kernel of
+// one stage per part, run one after another: each stage after the first
+// starts every row from what the stages before wrote (resumeState), so the
+// merge is the online softmax continuing over the next part's keys.
 //
 // Per work item (TQ queries; W lanes per vector, NV = TQ / W vectors):
 //   QT[d][i]  = scale * Q[i0 + i][d]      the query tile, transposed
@@ -74,6 +77,11 @@ struct KernelSpec {
   FlatSymbolRefAttr staticTables;
   /// The token order the tiles are taken in, or null (original order).
   TokenOrderAttrInterface order;
+  /// A stage after the first of a kernel of merged parts: each row starts
+  /// from the output and lse the stages before wrote (the fused attn.merge).
+  bool resume = false;
+  /// A stage before the last: the row lse goes on to the next stage.
+  bool passesLse = false;
 };
 
 /// Emits the kernel body. Method names follow the steps of the file comment.
@@ -87,8 +95,15 @@ public:
     k = entry->getArgument(at.tensor(1));
     v = entry->getArgument(at.tensor(2));
     out = entry->getArgument(at.tensor(3));
-    if (kernel.getResults().size() > 1)
-      lse = entry->getArgument(at.tensor(4));
+    // The row lse of a stage before the last lives in the lse result, or in
+    // the scratch without one.
+    Value carried = kernel.getResults().size() > 1
+                        ? entry->getArgument(at.tensor(4))
+                        : entry->getArgument(at.scratch());
+    if (kernel.getResults().size() > 1 || spec.passesLse)
+      lse = carried;
+    if (spec.resume)
+      previousLse = carried;
     tables = entry->getArgument(at.tables());
     batch = entry->getArgument(at.size(::attn::kSizeBatch));
     heads = entry->getArgument(at.size(::attn::kSizeHeads));
@@ -137,6 +152,7 @@ public:
     loadQueryTile();
     computePermutedPositions();
     initializeState();
+    resumeState();
     visitKeyBlocks();
     storeOutput();
   }
@@ -247,6 +263,38 @@ private:
     loop(idx(0), headDim, 1, {}, [&](Value d, ValueRange) {
       for (int64_t c = 0; c < numVectors; ++c)
         store(zero, accumulator, {d, idx(c * spec.lanes)});
+      return SmallVector<Value>{};
+    });
+  }
+
+  /// In a stage after the first, row i continues the stages before: with
+  /// their output O and lse L, m = L, l = 1 and OT[:][i] = O is the state of
+  /// the keys they saw (sum of exp(s - m) = exp(L - L) = 1; a row they fully
+  /// masked has L = -inf, O = 0 and keeps l = 0). The merge costs nothing.
+  void resumeState() {
+    if (!previousLse)
+      return;
+    Value minusInf = arith::ConstantOp::create(
+        b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+    Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+    loop(idx(0), rows, 1, {}, [&](Value i, ValueRange) {
+      Value row = queryRowAt(add(firstRow, i));
+      Value previous = memref::LoadOp::create(
+          b, loc, previousLse, ValueRange{add(headRowBase, row)});
+      Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                         previous, minusInf);
+      memref::StoreOp::create(b, loc, previous, runningMax, ValueRange{i});
+      memref::StoreOp::create(b, loc,
+                              arith::SelectOp::create(b, loc, seen, one, zero),
+                              runningSum, ValueRange{i});
+      Value rowBase = add(queryBase, mul(row, headDim));
+      loop(idx(0), headDim, 1, {}, [&](Value d, ValueRange) {
+        Value o =
+            memref::LoadOp::create(b, loc, out, ValueRange{add(rowBase, d)});
+        memref::StoreOp::create(b, loc, o, accumulator, ValueRange{d, i});
+        return SmallVector<Value>{};
+      });
       return SmallVector<Value>{};
     });
   }
@@ -521,6 +569,8 @@ private:
 
   // Arguments.
   Value q, k, v, out, lse, tables, batch, heads, kvHeads, nq, nk, begin, end;
+  /// In a stage after the first: the lse the stages before wrote.
+  Value previousLse;
   // Loop-invariant values and scratch buffers.
   Value positionOffset, headDim;
   Value queryTile, scoreTile, accumulator, runningMax, runningSum, rescale;
@@ -544,10 +594,84 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
   }
 
   LogicalResult lower(ModuleOp module, func::FuncOp func) {
-    FailureOr<AttentionOp> maybeOp = matchKernelFunction(func, "attn-tile");
-    if (failed(maybeOp))
+    FailureOr<KernelParts> ops = matchKernelFunction(func, "attn-tile");
+    if (failed(ops))
       return failure();
-    AttentionOp op = *maybeOp;
+    SmallVector<KernelSpec> specs;
+    for (AttentionOp op : ops->parts) {
+      FailureOr<KernelSpec> spec = specFor(func, op);
+      if (failed(spec))
+        return failure();
+      specs.push_back(*spec);
+    }
+    MLIRContext *ctx = &getContext();
+    OpBuilder b(ctx);
+    Location loc = func.getLoc();
+    std::string name = func.getSymName().str();
+    b.setInsertionPoint(func);
+    // At most one part has tables (matchKernelFunction).
+    int64_t tableSize = 0;
+    for (auto [op, spec] : llvm::zip(ops->parts, specs)) {
+      DenseI32ArrayAttr tables = op.getScheduleAttr().getTables();
+      if (!tables)
+        continue;
+      tableSize = tables.size();
+      auto type = MemRefType::get({tableSize}, b.getI32Type());
+      auto values = DenseElementsAttr::get(
+          RankedTensorType::get({tableSize}, b.getI32Type()),
+          tables.asArrayRef());
+      std::string globalName = name + ".tables";
+      memref::GlobalOp::create(b, loc, globalName, b.getStringAttr("private"),
+                               type, values,
+                               /*constant=*/true, /*alignment=*/nullptr);
+      spec.staticTables = FlatSymbolRefAttr::get(ctx, globalName);
+    }
+
+    KernelAttr contract =
+        buildAttentionKernelAttr(func, *ops, vectorWidth, /*threads=*/0);
+    auto kernel = func::FuncOp::create(
+        b, loc, name + ".kernel",
+        b.getFunctionType(kernelParameterTypes(contract), {}));
+    kernel->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+    kernel->setAttr(KernelAttr::getAttrName(), contract);
+    if (contract.getSchedule() == ScheduleKind::Tables) {
+      // The tables of a run-time N come from this generated function.
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(kernel);
+      buildScheduleFunction(b, loc, name + ".schedule", contract.getPattern(),
+                            contract.getTileQ(), contract.getTileK(),
+                            vectorWidth, contract.getOrder());
+    }
+
+    Block *entry = kernel.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    KernelParameters at = kernelParametersOf(contract);
+    for (auto [s, spec] : llvm::enumerate(specs)) {
+      spec.resume = s > 0;
+      spec.passesLse = s + 1 < specs.size();
+      OpBuilder::InsertionGuard guard(b);
+      if (specs.size() > 1) {
+        // Stage s: the runtime runs every work item of it before the next.
+        Value isStage = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::eq, entry->getArgument(at.stage()),
+            arith::ConstantIndexOp::create(b, loc, s));
+        auto stage = scf::IfOp::create(b, loc, isStage,
+                                       /*withElseRegion=*/false);
+        b.setInsertionPointToStart(stage.thenBlock());
+      }
+      KernelBuilder builder(b, loc, spec, contract, entry);
+      builder.staticTableSize = spec.staticTables ? tableSize : 0;
+      builder.build();
+    }
+    func::ReturnOp::create(b, loc);
+
+    func.erase();
+    kernel.setSymName(name);
+    return success();
+  }
+
+  /// The kernel of one part, after checking that the CPU kernels can run it.
+  FailureOr<KernelSpec> specFor(func::FuncOp func, AttentionOp op) {
     Type element = op.getQ().getType().getElementType();
     if (!element.isF32()) {
       std::string name;
@@ -575,59 +699,15 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
              << scratchBytes / 1024
              << " KiB of scratch per thread; the limit is "
              << kMaxScratchBytes / 1024 << " KiB";
-    KernelSpec spec{schedule.getTileQ(),
-                    schedule.getTileK(),
-                    vectorWidth,
-                    op.getQ().getType().getDimSize(3),
-                    op.getEffectiveScale(),
-                    op.getEffectivePattern(),
-                    schedule.isBanded(),
-                    nullptr,
-                    op.getOrderAttr()};
-    MLIRContext *ctx = &getContext();
-    OpBuilder b(ctx);
-    Location loc = func.getLoc();
-    std::string name = func.getSymName().str();
-    int64_t tableSize = 0;
-    b.setInsertionPoint(func);
-    if (DenseI32ArrayAttr tables = schedule.getTables()) {
-      tableSize = tables.size();
-      auto type = MemRefType::get({tableSize}, b.getI32Type());
-      auto values = DenseElementsAttr::get(
-          RankedTensorType::get({tableSize}, b.getI32Type()),
-          tables.asArrayRef());
-      std::string globalName = name + ".tables";
-      memref::GlobalOp::create(b, loc, globalName, b.getStringAttr("private"),
-                               type, values,
-                               /*constant=*/true, /*alignment=*/nullptr);
-      spec.staticTables = FlatSymbolRefAttr::get(ctx, globalName);
-    }
-
-    KernelAttr contract =
-        buildAttentionKernelAttr(func, op, spec.lanes, /*threads=*/0);
-    auto kernel = func::FuncOp::create(
-        b, loc, name + ".kernel",
-        b.getFunctionType(kernelParameterTypes(contract), {}));
-    kernel->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
-    kernel->setAttr(KernelAttr::getAttrName(), contract);
-    if (contract.getSchedule() == ScheduleKind::Tables) {
-      // The tables of a run-time N come from this generated function.
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(kernel);
-      buildScheduleFunction(b, loc, name + ".schedule", spec.pattern,
-                            spec.tileQ, spec.tileK, spec.lanes, spec.order);
-    }
-
-    Block *entry = kernel.addEntryBlock();
-    b.setInsertionPointToStart(entry);
-    KernelBuilder builder(b, loc, spec, contract, entry);
-    builder.staticTableSize = tableSize;
-    builder.build();
-    func::ReturnOp::create(b, loc);
-
-    func.erase();
-    kernel.setSymName(name);
-    return success();
+    return KernelSpec{schedule.getTileQ(),
+                      schedule.getTileK(),
+                      vectorWidth,
+                      headDim,
+                      op.getEffectiveScale(),
+                      op.getEffectivePattern(),
+                      schedule.isBanded(),
+                      nullptr,
+                      op.getOrderAttr()};
   }
 };
 } // namespace

@@ -54,7 +54,9 @@ def Attn_WindowAttr : Attn_PatternAttr<"Window", "window",
     The sliding window of Longformer (Beltagy et al. 2020): each query sees
     `left` keys before it, itself and `right` keys after it (w = left + right
     + 1). `window<left = a, right = 0>` is causal local attention. Values up
-    to 2^62 are accepted; 2^62 means "everything on that side".
+    to 2^62 are accepted; 2^62 means "everything on that side". A negative
+    bound moves that edge past the query (`window<left = 127, right = -1>`
+    is the 127 keys before p, without p); left + right >= 0.
 
     ```mlir
     #attn.window<left = 256, right = 256>

@@ -66,6 +66,24 @@ def Attn_KernelTensorAttr : AttrDef<Attn_Dialect, "KernelTensor"> {
   let genVerifyDecl = 1;
 }
 
+def Attn_KernelPartAttr : AttrDef<Attn_Dialect, "KernelPart"> {
+  let mnemonic = "kernel_part";
+  let summary = "One merged part of a compiled kernel";
+  let description = [{
+    A kernel that merges several attn.attention ops (attn.merge, fused)
+    runs one stage per part, in order: each part's pattern and the token
+    order it tiles in.
+
+    ```mlir
+    #attn.kernel_part<pattern = #attn.window<left = 127, right = -1>>
+    ```
+  }];
+  let parameters = (ins
+      "::mlir::attn::MaskPatternAttrInterface":$pattern,
+      OptionalParameter<"::mlir::attn::TokenOrderAttrInterface">:$order);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
 def Attn_KernelAttr : AttrDef<Attn_Dialect, "Kernel"> {
   let mnemonic = "kernel";
   let summary = "The contract of a compiled kernel with the runtime";
@@ -79,6 +97,10 @@ def Attn_KernelAttr : AttrDef<Attn_Dialect, "Kernel"> {
     `static_tables` the schedule tables a GPU kernel of static sizes
     uploads; `order` the token order the kernel tiles in (its tables are
     built by its schedule function, never on the host without it).
+    A kernel that merges several parts lists them as `parts`
+    (#attn.kernel_part, one stage each, run one after another); then
+    `schedule`, `tile_k`, `pattern`, `order` and `static_tables` describe
+    the part with schedule tables (at most one has them), or the last.
 
     ```mlir
     #attn.kernel<name = "causal", arguments = [...], results = [...],
@@ -96,10 +118,20 @@ def Attn_KernelAttr : AttrDef<Attn_Dialect, "Kernel"> {
       DefaultValuedParameter<"int64_t", "0">:$vector_width,
       DefaultValuedParameter<"int64_t", "0">:$threads,
       OptionalParameter<"::mlir::DenseI32ArrayAttr">:$static_tables,
-      OptionalParameter<"::mlir::attn::TokenOrderAttrInterface">:$order);
+      OptionalParameter<"::mlir::attn::TokenOrderAttrInterface">:$order,
+      OptionalParameter<"::mlir::ArrayAttr">:$parts);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
+    /// The stages the kernel runs, one per part (1 without parts).
+    int64_t getNumStages() const {
+      return getParts() ? int64_t(getParts().size()) : 1;
+    }
+    /// The f32 scratch entries per query row the runtime passes: the lse of
+    /// the parts before the last when the kernel does not return one.
+    int64_t getRowScratch() const {
+      return getNumStages() > 1 && getResults().size() < 2 ? 1 : 0;
+    }
     /// The arguments, then the results.
     ::llvm::SmallVector<KernelTensorAttr> getTensors() const;
     /// The name of the attribute on a kernel function.

@@ -16,13 +16,15 @@ using ::attn::floorDiv;
 using ::attn::kInt64Min;
 using ::attn::kMaxParameter;
 
-/// Emits "parameter `name` must be in [0, 2^62]" when out of range.
+/// Emits "parameter `name` must be in [min, 2^62]" when out of range.
 static LogicalResult
 checkParameter(function_ref<InFlightDiagnostic()> emitError, StringRef name,
                int64_t value, int64_t min) {
   if (value >= min && value <= kMaxParameter)
     return success();
-  return emitError() << "parameter '" << name << "' must be in [" << min
+  return emitError() << "parameter '" << name << "' must be in ["
+                     << (min == -kMaxParameter ? std::string("-2^62")
+                                               : std::to_string(min))
                      << ", 2^62], got " << value;
 }
 
@@ -100,9 +102,15 @@ int64_t CausalAttr::countPairs(int64_t nq, int64_t nk) const {
 
 LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t left, int64_t right) {
-  if (failed(checkParameter(emitError, "left", left, 0)) ||
-      failed(checkParameter(emitError, "right", right, 0)))
+  // A negative bound moves that edge past the query (window<left = 127,
+  // right = -1> keeps the 127 keys before p, not p); the band stays
+  // non-empty.
+  if (failed(checkParameter(emitError, "left", left, -kMaxParameter)) ||
+      failed(checkParameter(emitError, "right", right, -kMaxParameter)))
     return failure();
+  if (left < -right) // left + right may exceed int64 (2^62 + 2^62)
+    return emitError() << "window<left = " << left << ", right = " << right
+                       << "> keeps no key (left + right must be >= 0)";
   return success();
 }
 
