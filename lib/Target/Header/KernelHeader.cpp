@@ -90,8 +90,21 @@ void emitKernels(llvm::raw_ostream &os, const std::vector<KernelAttr> &kernels,
   os << "}\n\nnamespace attn::kernels {\n";
   for (KernelAttr k : kernels) {
     std::string name = k.getName().str();
-    os << "\n/// @" << name << ": pattern " << k.getPattern() << ", head dim "
-       << headDimOf(k) << ", " << typeName(computeTypeOf(k)) << ";\n";
+    os << "\n/// @" << name << ": ";
+    if (ArrayAttr parts = k.getParts()) {
+      // A kernel of merged parts: one stage each.
+      os << "merged parts";
+      for (auto [i, part] : llvm::enumerate(parts)) {
+        auto p = cast<KernelPartAttr>(part);
+        os << (i ? " + " : " ") << p.getPattern();
+        if (p.getOrder())
+          os << " (order " << p.getOrder() << ")";
+      }
+    } else {
+      os << "pattern " << k.getPattern();
+    }
+    os << ", head dim " << headDimOf(k) << ", " << typeName(computeTypeOf(k))
+       << ";\n";
     for (KernelTensorAttr tensor : k.getTensors())
       os << "/// " << tensor.getName() << ": " << tensor.getType() << " ["
          << llvm::interleaved(llvm::map_range(
