@@ -385,11 +385,11 @@ int main(int argc, char **argv) {
       RunTimes times = timeRuns(repeat, runOnce);
 
       AttentionSizes sizes{b, h, hkv, n, n, headDim, 4};
+      // Each part's order comes with the part.
       KernelConfig config{kernelTileQ, kernelTileK, pool.numThreads(),
-                          ::attn::cacheBytesPerCore(), info.getOrder()};
-      Cost cost = parts.size() > 1
-                      ? costOfParts(parts, sizes, config)
-                      : costOfFused(parts[0].getPattern(), sizes, config);
+                          ::attn::cacheBytesPerCore()};
+      // One part costs what costOfFused says; more add their stages.
+      Cost cost = costOfParts(parts, sizes, config);
       row.variant = variant.name;
       row.batch = b;
       row.heads = h;
