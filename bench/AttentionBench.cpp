@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/InitAll.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Sweep/Calibration.h"
@@ -39,13 +40,20 @@ MLIRContext &context() {
   return *ctx;
 }
 
+/// A compiled kernel and the pattern it was written with (attn-reorder may
+/// split it into merged parts; the pairs kept are the source's).
+struct BenchKernel {
+  std::unique_ptr<JitKernel> kernel;
+  MaskPatternAttrInterface pattern;
+};
+
 /// One compiled kernel per pattern, kept for the whole run. Deliberately
 /// never destroyed: an ExecutionEngine torn down during static destruction,
 /// after LLVM's own statics, does not terminate.
-JitKernel &kernelFor(const std::string &pattern) {
-  static auto *kernels = new std::map<std::string, std::unique_ptr<JitKernel>>;
-  auto &slot = (*kernels)[pattern];
-  if (!slot) {
+BenchKernel &kernelFor(const std::string &pattern) {
+  static auto *kernels = new std::map<std::string, BenchKernel>;
+  BenchKernel &slot = (*kernels)[pattern];
+  if (!slot.kernel) {
     std::string t = "tensor<?x?x?x64xf32>";
     std::string p = pattern.empty() ? "" : " pattern(" + pattern + ")";
     std::string source = "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
@@ -56,19 +64,23 @@ JitKernel &kernelFor(const std::string &pattern) {
                          "\n return %o : " + t + "\n}\n";
     OwningOpRef<ModuleOp> module =
         parseSourceString<ModuleOp>(source, &context());
+    module->walk(
+        [&](AttentionOp op) { slot.pattern = op.getEffectivePattern(); });
     std::string error;
-    slot = JitKernel::compile(*module, "f", AttnCPUPipelineOptions(), error);
-    if (!slot) {
+    slot.kernel =
+        JitKernel::compile(*module, "f", AttnCPUPipelineOptions(), error);
+    if (!slot.kernel) {
       fprintf(stderr, "compile failed: %s\n", error.c_str());
       std::abort();
     }
   }
-  return *slot;
+  return slot;
 }
 
 void runAttention(benchmark::State &state, const std::string &pattern) {
   int64_t b = state.range(0), h = state.range(1), n = state.range(2), d = 64;
-  JitKernel &kernel = kernelFor(pattern);
+  BenchKernel &compiled = kernelFor(pattern);
+  JitKernel &kernel = *compiled.kernel;
   AttentionShape shape{b, h, h, n, n, d};
   std::vector<float> q(b * h * n * d), k(q.size()), v(q.size()), o(q.size());
   std::mt19937 rng(1);
@@ -85,7 +97,7 @@ void runAttention(benchmark::State &state, const std::string &pattern) {
   }
   for (auto _ : state)
     (void)kernel.run(q.data(), k.data(), v.data(), o.data(), shape, pool);
-  double pairs = double(kernel.info().getPattern().countPairs(n, n));
+  double pairs = double(compiled.pattern.countPairs(n, n));
   double flops = 4.0 * b * h * pairs * d;
   state.counters["GFLOPs"] = benchmark::Counter(
       flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);

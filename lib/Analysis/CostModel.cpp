@@ -98,6 +98,10 @@ Cost mlir::attn::costOfParts(ArrayRef<KernelPartAttr> parts,
         std::max(total.peakExtraBytes, cost.peakExtraBytes - cost.tableBytes);
   }
   total.peakExtraBytes += total.tableBytes;
+  // The per-row f32 scratch a kernel of stages carries the lse in when its
+  // function returns none (counted always: an upper bound).
+  if (parts.size() > 1)
+    total.peakExtraBytes += double(s.batch) * s.heads * s.nq * 4.0;
   return total;
 }
 

@@ -58,3 +58,22 @@ func.func @global(%q: tensor<2x8x512x64xf32>, %k: tensor<2x2x512x64xf32>, %v: te
   %o = attn.attention %q, %k, %v pattern(#attn.global<tokens = [0]>) : tensor<2x8x512x64xf32>, tensor<2x2x512x64xf32>, tensor<2x2x512x64xf32> -> tensor<2x8x512x64xf32>
   return %o : tensor<2x8x512x64xf32>
 }
+
+// -----
+
+// A merge of attention parts is one kernel of stages: its table is the
+// parts' total. Two causal parts at N = 1024: twice the pairs (2 x 524800
+// useful, 2 x 136 x 4096 executed); bytes twice q, k, v, o (2 x 1048576)
+// plus the second stage reading back O and the lse (1024 x (64 + 1) x 4 =
+// 266240); peak extra one stage's tiles (49920) and the per-row scratch
+// (1024 x 4).
+// FUSED-LABEL: // attn-cost: @merged attn.merge of 2 parts (fused: one kernel, one stage per part, tiles 64x64)
+//  FUSED-NEXT: //   B = 1, H = 1, Hkv = 1, D = 64, peaks 420 GFLOP/s, 29 GB/s
+//  FUSED-NEXT: //        N     pairs_useful   pairs_executed
+//  FUSED-NEXT: //     1024          1049600          1114112 {{.*}} 2363392            54016              0
+func.func @merged(%q: tensor<1x1x?x64xf32>, %k: tensor<1x1x?x64xf32>, %v: tensor<1x1x?x64xf32>) -> tensor<1x1x?x64xf32> {
+  %o1, %l1 = attn.attention %q, %k, %v pattern(#attn.causal) : tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32> -> tensor<1x1x?x64xf32>, tensor<1x1x?xf32>
+  %o2, %l2 = attn.attention %q, %k, %v pattern(#attn.causal) : tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32>, tensor<1x1x?x64xf32> -> tensor<1x1x?x64xf32>, tensor<1x1x?xf32>
+  %o, %l = attn.merge %o1, %l1, %o2, %l2 : tensor<1x1x?x64xf32>, tensor<1x1x?xf32>
+  return %o : tensor<1x1x?x64xf32>
+}

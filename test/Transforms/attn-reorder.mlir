@@ -87,8 +87,44 @@ func.func @strided(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tenso
 
 // A stride of 1 is causal attention: nothing to split.
 // CHECK-LABEL: func.func @stride_one
+// OFF-LABEL: func.func @stride_one
 //   CHECK-NOT: attn.merge
 func.func @stride_one(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
   %o = attn.attention %q, %k, %v pattern(#attn.strided<stride = 1>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
   return %o : tensor<?x?x?x64xf32>
+}
+
+// -----
+
+// The parts of a user's attn.merge keep the decomposition they were given:
+// splitting the strided part would nest merges, which no kernel takes.
+// CHECK-LABEL: func.func @user_merge
+//       CHECK: attn.attention %{{.*}} pattern(#attn.strided<stride = 128>)
+//   CHECK-NOT: order
+//       CHECK: attn.attention %{{.*}} pattern(#attn.causal)
+//       CHECK: attn.merge
+//   CHECK-NOT: attn.merge
+// FORCE-LABEL: func.func @user_merge
+//   FORCE-NOT: order
+//       FORCE: attn.merge
+//   FORCE-NOT: attn.merge
+func.func @user_merge(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<?x?x?x64xf32> {
+  %o1, %l1 = attn.attention %q, %k, %v pattern(#attn.strided<stride = 128>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
+  %o2, %l2 = attn.attention %q, %k, %v pattern(#attn.causal) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
+  %o, %l = attn.merge %o1, %l1, %o2, %l2 : tensor<?x?x?x64xf32>, tensor<?x?x?xf32>
+  return %o : tensor<?x?x?x64xf32>
+}
+
+// -----
+
+// The parts' lse takes the output's [B, H, Nq] (here static where the
+// query's shape is not).
+// CHECK-LABEL: func.func @strided_static_out
+//       CHECK: attn.attention {{.*}} -> tensor<1x2x300x64xf32>, tensor<1x2x300xf32>
+//       CHECK: attn.attention {{.*}} -> tensor<1x2x300x64xf32>, tensor<1x2x300xf32>
+//       CHECK: attn.merge {{.*}} : tensor<1x2x300x64xf32>, tensor<1x2x300xf32>
+// FORCE-LABEL: func.func @strided_static_out
+func.func @strided_static_out(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tensor<?x?x?x64xf32>) -> tensor<1x2x300x64xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.strided<stride = 16>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<1x2x300x64xf32>
+  return %o : tensor<1x2x300x64xf32>
 }

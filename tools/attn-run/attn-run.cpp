@@ -59,7 +59,9 @@ static cl::list<std::string>
             cl::desc("A result's .npy file; once per result, in order"),
             cl::OneOrMore, cl::cat(category));
 static cl::opt<std::string>
-    dumpMask("dump-mask", cl::desc("Write the boolean [Nq, Nk] mask used"),
+    dumpMask("dump-mask",
+             cl::desc("Write the boolean [Nq, Nk] mask used (the union of a "
+                      "merge's parts)"),
              cl::cat(category));
 static cl::opt<bool>
     useReference("reference",
@@ -80,18 +82,19 @@ static TargetFlags targetFlags(category, "cpu",
   std::exit(1);
 }
 
-/// The pattern the function computes with (dense when it has none).
-static MaskPatternAttrInterface patternOf(func::FuncOp func) {
-  MaskPatternAttrInterface pattern;
+/// The patterns the function computes with (dense when it has none); the
+/// mask it uses keeps a pair any of them keeps (the parts of a merge).
+static SmallVector<MaskPatternAttrInterface> patternsOf(func::FuncOp func) {
+  SmallVector<MaskPatternAttrInterface> patterns;
   func.walk([&](Operation *op) {
-    if (pattern)
-      return;
     if (auto mask = dyn_cast<MaskOp>(op))
-      pattern = mask.getPattern();
+      patterns.push_back(mask.getPattern());
     else if (auto attention = dyn_cast<AttentionOp>(op))
-      pattern = attention.getEffectivePattern();
+      patterns.push_back(attention.getEffectivePattern());
   });
-  return pattern ? pattern : DenseAttr::get(func.getContext());
+  if (patterns.empty())
+    patterns.push_back(DenseAttr::get(func.getContext()));
+  return patterns;
 }
 
 /// Exits with `status`'s message unless it is ok.
@@ -311,7 +314,7 @@ int main(int argc, char **argv) {
     fail("@" + entry + " returns " + std::to_string(func.getNumResults()) +
          " results; give --output once per result (got " +
          std::to_string(outputs.size()) + ")");
-  MaskPatternAttrInterface pattern = patternOf(func);
+  SmallVector<MaskPatternAttrInterface> patterns = patternsOf(func);
   std::vector<npy::Array> args = bindInputs(func);
 
   ::attn::CallShape shape{};
@@ -328,7 +331,9 @@ int main(int argc, char **argv) {
     for (int64_t i = 0; i < shape.nq; ++i)
       for (int64_t j = 0; j < shape.nk; ++j)
         bits[i * shape.nk + j] =
-            pattern.contains(i + offset, j, shape.nq, shape.nk);
+            llvm::any_of(patterns, [&](MaskPatternAttrInterface pattern) {
+              return pattern.contains(i + offset, j, shape.nq, shape.nk);
+            });
     if (!npy::writeBool(dumpMask, {shape.nq, shape.nk}, bits, error))
       fail(error);
   }

@@ -90,6 +90,9 @@ KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError, StringRef name,
       if (!isa<KernelPartAttr>(part))
         return emitError() << "kernel parts must be #attn.kernel_part, got "
                            << part;
+    if (threads > 0)
+      return emitError() << "a kernel of parts runs on the CPU (threads must "
+                            "be 0): the GPU back end does not merge parts";
   }
   return success();
 }

@@ -1,7 +1,8 @@
 //===- Cost.cpp - print the cost model's predictions ----------------------===//
 //
-// attn-cost: one table per attention op (fused) or qk chain (materialized)
-// over the requested sequence lengths.
+// attn-cost: one table per attention op (fused), qk chain (materialized)
+// or merge of attention parts (one kernel of stages: the parts' total) over
+// the requested sequence lengths.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +62,8 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
                /*hasMask=*/true);
       else if (auto qk = dyn_cast<QKOp>(op))
         reportChain(qk);
+      else if (auto merge = dyn_cast<MergeOp>(op))
+        reportMerge(merge);
     });
   }
 
@@ -83,8 +86,25 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
     report(qk, pattern, qk.getQ(), qk.getK(), /*fused=*/false, hasMask);
   }
 
+  /// A merge of attention parts is one kernel of stages (attn-tile): its
+  /// cost is the parts' together (costOfParts), after each part's own table.
+  void reportMerge(MergeOp merge) {
+    SmallVector<KernelPartAttr> parts;
+    for (unsigned i = 0; i < merge.getNumParts(); ++i) {
+      auto part = merge.getPartOutput(i).getDefiningOp<AttentionOp>();
+      if (!part)
+        return; // not one kernel: the parts were reported as they are
+      parts.push_back(KernelPartAttr::get(
+          &getContext(), simplifyPattern(part.getEffectivePattern()),
+          part.getOrderAttr()));
+    }
+    auto first = merge.getPartOutput(0).getDefiningOp<AttentionOp>();
+    report(merge, {}, first.getQ(), first.getK(), /*fused=*/true,
+           /*hasMask=*/true, parts);
+  }
+
   void report(Operation *op, MaskPatternAttrInterface pattern, Value q, Value k,
-              bool fused, bool hasMask) {
+              bool fused, bool hasMask, ArrayRef<KernelPartAttr> parts = {}) {
     auto qType = llvm::cast<RankedTensorType>(q.getType());
     auto kType = llvm::cast<RankedTensorType>(k.getType());
     auto pick = [](int64_t staticSize, int64_t option) {
@@ -110,8 +130,13 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
     llvm::raw_ostream &os = llvm::outs();
     auto func = op->getParentOfType<func::FuncOp>();
     os << "// attn-cost: @" << (func ? func.getSymName() : StringRef("?"))
-       << " " << op->getName() << " " << pattern;
-    if (fused) {
+       << " " << op->getName() << " ";
+    if (!parts.empty()) {
+      os << "of " << parts.size()
+         << " parts (fused: one kernel, one stage per part, tiles "
+         << int64_t(tileQ) << "x" << int64_t(tileK) << ")\n";
+    } else if (fused) {
+      os << pattern;
       os << " (fused, "
          << (config.order || !hasBandedSchedule(pattern) ? "tables" : "banded")
          << ", tiles " << int64_t(tileQ) << "x" << int64_t(tileK);
@@ -119,7 +144,7 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
         os << ", order " << config.order;
       os << ")\n";
     } else {
-      os << " (materialized N x N)\n";
+      os << pattern << " (materialized N x N)\n";
     }
     os << "//   B = " << sizes.batch << ", H = " << sizes.heads
        << ", Hkv = " << sizes.kvHeads << ", D = " << sizes.headDim
@@ -133,15 +158,22 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
       int64_t nq = pick(qType.getDimSize(2), n);
       sizes.nq = nq;
       sizes.nk = n;
-      if (failed(pattern.verifyExtent(
-              [&] {
-                return op->emitWarning()
-                       << "attn-cost: skipping N = " << n << ": ";
-              },
-              nq, n)))
+      auto verifyExtent = [&](MaskPatternAttrInterface p) {
+        return p.verifyExtent(
+            [&] {
+              return op->emitWarning()
+                     << "attn-cost: skipping N = " << n << ": ";
+            },
+            nq, n);
+      };
+      if (parts.empty() ? failed(verifyExtent(pattern))
+                        : llvm::any_of(parts, [&](KernelPartAttr part) {
+                            return failed(verifyExtent(part.getPattern()));
+                          }))
         continue;
-      Cost cost = fused ? costOfFused(pattern, sizes, config)
-                        : costOfMaterialized(pattern, sizes, hasMask);
+      Cost cost = !parts.empty() ? costOfParts(parts, sizes, config)
+                  : fused        ? costOfFused(pattern, sizes, config)
+                                 : costOfMaterialized(pattern, sizes, hasMask);
       os << llvm::format("// %8lld %16.0f %16.0f %14.6g %14.6g %16.0f %16.0f "
                          "%16.0f %14.0f %12.6g\n",
                          (long long)n, cost.pairsUseful, cost.pairsExecuted,
@@ -149,9 +181,9 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
                          cost.exps, cost.bytes, cost.peakExtraBytes,
                          cost.tableBytes, cost.rooflineSeconds(peaks) * 1e3);
     }
-    if (fused && !gpuArch.empty())
+    if (fused && parts.empty() && !gpuArch.empty())
       reportGpuKernel(cast<AttentionOp>(op));
-    if (dModel > 0) {
+    if (dModel > 0 && parts.empty()) {
       for (int64_t n : lengths) {
         sizes.nq = sizes.nk = n;
         LayerCost layer = costOfLayer(sizes, dModel);

@@ -101,8 +101,11 @@ struct AttnReorderPass
       return;
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) {
-      // An op already scheduled keeps its order (its tables depend on it).
-      if (!op.getOrderAttr() && !op.getScheduleAttr())
+      // An op already scheduled keeps its order (its tables depend on it);
+      // a part of a user's attn.merge keeps the decomposition it was given
+      // (splitting it would nest merges, ordering it could give the kernel
+      // two parts with tables).
+      if (!op.getOrderAttr() && !op.getScheduleAttr() && !feedsMerge(op))
         ops.push_back(op);
     });
     for (AttentionOp op : ops) {
@@ -112,6 +115,11 @@ struct AttnReorderPass
       else if (plan.size() > 1)
         splitOp(op, plan);
     }
+  }
+
+  static bool feedsMerge(AttentionOp op) {
+    return llvm::any_of(op->getUsers(),
+                        [](Operation *user) { return isa<MergeOp>(user); });
   }
 
   /// The cheapest plan for `op`: one part (the whole pattern under an
@@ -169,9 +177,12 @@ struct AttnReorderPass
   /// an attn.merge of them.
   void splitOp(AttentionOp op, ArrayRef<KernelPartAttr> parts) {
     OpBuilder b(op);
-    RankedTensorType q = op.getQ().getType();
-    auto lseType =
-        RankedTensorType::get(q.getShape().take_front(3), b.getF32Type());
+    // The lse has the output's [B, H, Nq] (or the op's own lse type).
+    Type lseType = op.getLse()
+                       ? op.getLse().getType()
+                       : RankedTensorType::get(
+                             op.getOutput().getType().getShape().take_front(3),
+                             b.getF32Type());
     SmallVector<Value> merged;
     for (KernelPartAttr part : parts) {
       auto partOp = AttentionOp::create(

@@ -147,8 +147,15 @@ def AttnReorderPass : Pass<"attn-reorder"> {
     The kernel then tiles the permuted rows and keys, gathers Q, K and V
     rows through the permutation, evaluates the mask on original positions
     and writes each row back in place: the results do not change.
-    `mode=force` attaches the first candidate whatever it costs, `mode=off`
-    none.
+    A pattern with no single good order may instead split into parts with
+    disjoint kept pairs, each block-dense in its own order: the strided
+    pattern becomes a band of the l - 1 keys before the query plus, under
+    `#attn.residue_order<l>`, the keys a multiple of l back. The op is then
+    replaced by one attn.attention per part (each with its lse) and an
+    `attn.merge`, which attn-tile fuses into one kernel. Ops already
+    scheduled or ordered, and the parts of a merge the user wrote, are left
+    alone. `mode=force` attaches the first candidate whatever it costs,
+    `mode=off` none.
 
     Before:
     ```mlir
@@ -216,17 +223,26 @@ def AttnTilePass : Pass<"attn-tile", "::mlir::ModuleOp"> {
   let summary = "Lower attn.attention to a tiled online-softmax kernel";
   let description = [{
     Turns every function whose body is one scheduled `attn.attention` on its
-    three arguments into a kernel on flat buffers: one per tensor (arguments,
-    then results: the output, and the lse when the op returns it), the
-    schedule tables, the sizes, then the work items:
+    three arguments -- or several such ops, each with its lse, combined by one
+    `attn.merge` whose results the function returns -- into a kernel on flat
+    buffers: one per tensor (arguments, then results: the output, and the lse
+    when the function returns it), the schedule tables, the sizes, the work
+    items, the stage and an f32 per-row scratch:
 
     ```mlir
     func.func @f(%q: memref<?xf32>, %k: memref<?xf32>, %v: memref<?xf32>,
                  %out: memref<?xf32>, %tables: memref<?xi32>,
                  %B: index, %H: index, %Hkv: index, %Nq: index, %Nk: index,
-                 %D: index, %begin: index, %end: index)
+                 %D: index, %begin: index, %end: index, %stage: index,
+                 %scratch: memref<?xf32>)
         attributes {attn.kernel = #attn.kernel<name = "f", ...>}
     ```
+
+    A merge becomes one stage per part (the runtime runs the stages one
+    after another): each stage after the first starts every row's online
+    softmax from what the stages before wrote (m = lse, l = 1, acc = O), so
+    the merge costs no pass of its own. Parts must share the query tile, and
+    at most one may need schedule tables.
 
     The kernel processes the work items [begin, end) of the flattened
     (batch, head, query block) space, so a runtime thread pool runs it in

@@ -134,8 +134,9 @@ private:
   int64_t lanes;
 };
 
-/// The IR counterpart of bandKeyBounds for lo = -left, hi = right (both
-/// >= 0, saturated; INT64_MAX means unbounded). Stays in range for
+/// The IR counterpart of bandKeyBounds for lo = -left, hi = right
+/// (left + right >= 0; one of them may be negative, as in a band that ends
+/// before the diagonal; INT64_MAX means unbounded). Stays in range for
 /// nq + nk below 2^61.
 KeyBoundValues buildBandKeyBounds(OpBuilder &builder, Location loc, Value p0,
                                   Value p1, Value nq, Value nk, int64_t left,
