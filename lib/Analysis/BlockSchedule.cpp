@@ -91,6 +91,30 @@ VisitedBlocks mlir::attn::scheduleQueryBlock(MaskPatternAttrInterface pattern,
   return visited;
 }
 
+double mlir::attn::scheduleWork(MaskPatternAttrInterface pattern, bool banded,
+                                int64_t nq, int64_t nk, int64_t tileQ,
+                                int64_t tileK, TokenOrderAttrInterface order) {
+  int64_t numQueryBlocks = ceilDiv(nq, tileQ);
+  if (order)
+    return double(nq) * double(nk) / 32.0 + double(numQueryBlocks);
+  if (banded)
+    return double(numQueryBlocks);
+  double work = 0;
+  int64_t offset = nk - nq;
+  SmallVector<KeyRange> ranges;
+  for (int64_t qb = 0; qb < numQueryBlocks && work <= kMaxScheduleWork; ++qb) {
+    int64_t p0 = offset + qb * tileQ;
+    int64_t p1 = offset + std::min((qb + 1) * tileQ, nq);
+    ranges.clear();
+    pattern.getKeyRanges(p0, p1, nq, nk, ranges);
+    work += 1;
+    for (KeyRange r : ranges)
+      if (r.end > r.begin)
+        work += double(ceilDiv(r.end, tileK) - r.begin / tileK);
+  }
+  return work;
+}
+
 std::vector<int32_t>
 mlir::attn::buildBlockTables(MaskPatternAttrInterface pattern, int64_t nq,
                              int64_t nk, int64_t tileQ, int64_t tileK,

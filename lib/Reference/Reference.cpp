@@ -90,6 +90,8 @@ Tensor reference::mask(const Tensor &scores, MaskPatternAttrInterface pattern) {
   if (!pattern)
     return m;
   auto [b, h, nq, nk] = scores.shape;
+  if (b == 0 || h == 0) // no scores: nothing to evaluate the pattern for
+    return m;
   // Bottom-right alignment: the last query row is the last key position.
   int64_t offset = nk - nq;
   for (int64_t i = 0; i < nq; ++i)
@@ -297,6 +299,11 @@ private:
   LogicalResult checkDim(Operation *op, StringRef what, StringRef aName,
                          int64_t a, StringRef bName, int64_t b);
 
+  /// Refuses an op whose result or work is beyond what the float64
+  /// reference computes in reasonable memory and time.
+  LogicalResult checkBudget(Operation *op, std::array<int64_t, 4> resultShape,
+                            std::array<int64_t, 5> work);
+
   LogicalResult step(Operation &op);
 
   std::string &error;
@@ -361,6 +368,35 @@ LogicalResult Evaluator::checkHeads(Operation *op, StringRef qName,
               llvm::Twine(hkv) + ")");
 }
 
+/// The reference's limits: 2^30 values of a result (8 GiB of doubles) and
+/// 2^38 multiply-adds per op (minutes of scalar float64 loops).
+constexpr int64_t kMaxReferenceElements = int64_t(1) << 30;
+constexpr int64_t kMaxReferenceWork = int64_t(1) << 38;
+
+LogicalResult Evaluator::checkBudget(Operation *op,
+                                     std::array<int64_t, 4> resultShape,
+                                     std::array<int64_t, 5> work) {
+  int64_t elements = 1, steps = 1;
+  for (int64_t size : resultShape)
+    elements = ::attn::satMul(elements, size);
+  for (int64_t size : work)
+    steps = ::attn::satMul(steps, size);
+  if (elements == 0)
+    return success(); // an empty result costs nothing whatever the sizes
+  StringRef name = op->getName().getStringRef();
+  if (elements > kMaxReferenceElements) {
+    std::string shapeStr;
+    llvm::raw_string_ostream(shapeStr) << ShapePrinter{resultShape};
+    return fail("'" + name + "' would hold " + shapeStr +
+                " values; the float64 reference stops at 2^30 per result");
+  }
+  if (steps > kMaxReferenceWork)
+    return fail("'" + name + "' needs " + llvm::Twine(steps) +
+                " multiply-adds; the float64 reference stops at 2^38 per "
+                "op (use smaller sizes)");
+  return success();
+}
+
 LogicalResult Evaluator::step(Operation &op) {
   StringRef name = op.getName().getStringRef();
   auto operand = [&](unsigned index) {
@@ -385,7 +421,10 @@ LogicalResult Evaluator::step(Operation &op) {
     const Tensor *q = operand(0), *k = operand(1);
     if (!q || !k || failed(checkHeads(&op, "q", *q, "k", *k)) ||
         failed(checkDim(&op, "head dimension", "q", q->shape[3], "k",
-                        k->shape[3])))
+                        k->shape[3])) ||
+        failed(checkBudget(
+            &op, {q->shape[0], q->shape[1], q->shape[2], k->shape[2]},
+            {q->shape[0], q->shape[1], q->shape[2], k->shape[2], q->shape[3]})))
       return failure();
     out = qk(*q, *k, qkOp.getEffectiveScale());
   } else if (auto maskOp = dyn_cast<MaskOp>(op)) {
@@ -406,7 +445,10 @@ LogicalResult Evaluator::step(Operation &op) {
     const Tensor *p = operand(0), *v = operand(1);
     if (!p || !v || failed(checkHeads(&op, "probs", *p, "v", *v)) ||
         failed(checkDim(&op, "key length", "probs", p->shape[3], "v",
-                        v->shape[2])))
+                        v->shape[2])) ||
+        failed(checkBudget(
+            &op, {p->shape[0], p->shape[1], p->shape[2], v->shape[3]},
+            {p->shape[0], p->shape[1], p->shape[2], p->shape[3], v->shape[3]})))
       return failure();
     out = pv(*p, *v);
   } else if (auto attnOp = dyn_cast<AttentionOp>(op)) {
@@ -419,7 +461,11 @@ LogicalResult Evaluator::step(Operation &op) {
         failed(checkDim(&op, "head dimension", "q", q->shape[3], "k",
                         k->shape[3])) ||
         failed(checkDim(&op, "head dimension", "q", q->shape[3], "v",
-                        v->shape[3])))
+                        v->shape[3])) ||
+        failed(checkBudget(&op,
+                           {q->shape[0], q->shape[1], q->shape[2], v->shape[3]},
+                           {q->shape[0], q->shape[1], q->shape[2], k->shape[2],
+                            std::max<int64_t>(1, q->shape[3] + v->shape[3])})))
       return failure();
     out =
         attention(*q, *k, *v, attnOp.getEffectivePattern(),

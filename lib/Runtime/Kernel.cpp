@@ -348,9 +348,14 @@ absl::Status runKernel(const KernelDescriptor &kernel, const float *q,
                    tableSize);
 }
 
-void setDefaultThreadCount(int64_t threads) {
+absl::Status setDefaultThreadCount(int64_t threads) {
+  if (threads < 0 || threads > kMaxThreads)
+    return absl::InvalidArgumentError(
+        "the thread count must be in [0, " + std::to_string(kMaxThreads) +
+        "] (0: one per hardware thread), got " + std::to_string(threads));
   std::lock_guard<std::mutex> lock(poolMutex);
-  requestedThreads = threads > 0 ? threads : 0;
+  requestedThreads = threads;
+  return absl::OkStatus();
 }
 
 } // namespace attn
@@ -371,6 +376,10 @@ int attn_run_kernel(const attn::KernelDescriptor *kernel,
 const char *attn_last_error(void) { return attn::lastError.c_str(); }
 
 int attn_set_num_threads(int64_t threads) {
-  attn::setDefaultThreadCount(threads);
-  return 0;
+  absl::Status status = attn::setDefaultThreadCount(threads);
+  if (status.ok())
+    return 0;
+  attn::detail::setLastError("attn_set_num_threads: " +
+                             std::string(status.message()));
+  return 1;
 }

@@ -3,14 +3,25 @@
 #include "attn/Runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace attn {
 
 ThreadPool::ThreadPool(int64_t numThreads) {
   if (numThreads <= 0)
     numThreads = std::max<int64_t>(1, std::thread::hardware_concurrency());
-  for (int64_t i = 1; i < numThreads; ++i)
-    workers.emplace_back([this] { workerLoop(); });
+  numThreads = std::min(numThreads, kMaxThreads);
+  for (int64_t i = 1; i < numThreads; ++i) {
+    pthread_t thread;
+    if (pthread_create(&thread, nullptr, &ThreadPool::startWorker, this) != 0)
+      break; // out of threads: run with those there are
+    workers.push_back(thread);
+  }
+}
+
+void *ThreadPool::startWorker(void *pool) {
+  static_cast<ThreadPool *>(pool)->workerLoop();
+  return nullptr;
 }
 
 ThreadPool::~ThreadPool() {
@@ -19,8 +30,8 @@ ThreadPool::~ThreadPool() {
     stopping = true;
   }
   wake.notify_all();
-  for (std::thread &t : workers)
-    t.join();
+  for (pthread_t thread : workers)
+    pthread_join(thread, nullptr);
 }
 
 void ThreadPool::runChunks(const std::function<void(int64_t, int64_t)> &body) {

@@ -2,10 +2,14 @@
 
 #include "attn/Support/AtomicFile.h"
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <cstring>
+#include <fcntl.h>
 #include <string_view>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace attn {
 
@@ -14,57 +18,105 @@ namespace {
 struct PendingFile {
   const std::string &path;
   std::vector<std::string_view> parts;
+  std::string temporary = {};
 };
 
-bool writeAll(const std::vector<PendingFile> &files, std::string &error) {
+/// "cannot write 'path': reason".
+std::string cannotWrite(const std::string &path, int error) {
+  return "cannot write '" + path + "': " + std::strerror(error);
+}
+
+/// A fresh name beside `path` (same directory, so the rename is atomic),
+/// short whatever the length of path's own name, unique to this process
+/// and call.
+std::string temporaryBeside(const std::string &path) {
+  static std::atomic<unsigned> counter{0};
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  return dir + ".attn-" + std::to_string(::getpid()) + "-" +
+         std::to_string(counter.fetch_add(1)) + ".tmp";
+}
+
+/// Writes every piece to `fd`; false with errno set on failure.
+bool writeParts(int fd, const std::vector<std::string_view> &parts) {
+  for (std::string_view part : parts) {
+    const char *data = part.data();
+    size_t left = part.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd, data, left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        if (n == 0)
+          errno = EIO;
+        return false;
+      }
+      data += n;
+      left -= size_t(n);
+    }
+  }
+  return true;
+}
+
+bool writeAll(std::vector<PendingFile> &files, std::string &error) {
   // A rename fails over a directory: refuse before anything is replaced.
-  for (const PendingFile &file : files)
-    if (std::filesystem::is_directory(file.path)) {
+  for (const PendingFile &file : files) {
+    struct stat info;
+    if (::stat(file.path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
       error = "cannot write '" + file.path + "': it is a directory";
       return false;
     }
-  size_t written = 0;
-  auto removeTemporaries = [&] {
-    for (size_t i = 0; i < written; ++i)
-      std::remove((files[i].path + ".tmp").c_str());
+  }
+  size_t created = 0;
+  auto removeTemporaries = [&](size_t from) {
+    for (size_t i = from; i < created; ++i)
+      ::unlink(files[i].temporary.c_str());
   };
-  for (const PendingFile &file : files) {
-    std::string temp = file.path + ".tmp";
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    for (std::string_view part : file.parts)
-      if (out)
-        out.write(part.data(), std::streamsize(part.size()));
-    if (out)
-      out.close(); // flushes: a full disk shows here
-    ++written;     // remove it even when the write failed half-way
-    if (!out) {
-      removeTemporaries();
-      error = "cannot write '" + file.path + "'";
+  for (PendingFile &file : files) {
+    file.temporary = temporaryBeside(file.path);
+    int fd = ::open(file.temporary.c_str(),
+                    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+      int reason = errno;
+      removeTemporaries(0);
+      error = cannotWrite(file.path, reason);
+      return false;
+    }
+    ++created; // remove it even when the write fails half-way
+    bool ok = writeParts(fd, file.parts);
+    int reason = errno;
+    if (::close(fd) != 0 && ok) { // a full disk may show here
+      ok = false;
+      reason = errno;
+    }
+    if (!ok) {
+      removeTemporaries(0);
+      error = cannotWrite(file.path, reason);
       return false;
     }
   }
-  for (size_t i = 0; i < files.size(); ++i) {
-    const std::string &path = files[i].path;
-    if (std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
-      for (size_t j = i; j < files.size(); ++j)
-        std::remove((files[j].path + ".tmp").c_str());
-      error = "cannot write '" + path + "'";
+  for (size_t i = 0; i < files.size(); ++i)
+    if (std::rename(files[i].temporary.c_str(), files[i].path.c_str()) != 0) {
+      int reason = errno;
+      removeTemporaries(i);
+      error = cannotWrite(files[i].path, reason);
       return false;
     }
-  }
   return true;
 }
 } // namespace
 
 bool writeFileAtomically(const std::string &path, const std::string &bytes,
                          std::string &error) {
-  return writeAll({{path, {bytes}}}, error);
+  std::vector<PendingFile> files{{path, {bytes}}};
+  return writeAll(files, error);
 }
 
 bool writeFileAtomically(const std::string &path,
                          std::initializer_list<std::string_view> parts,
                          std::string &error) {
-  return writeAll({{path, std::vector<std::string_view>(parts)}}, error);
+  std::vector<PendingFile> files{{path, std::vector<std::string_view>(parts)}};
+  return writeAll(files, error);
 }
 
 bool writeFilesAtomically(

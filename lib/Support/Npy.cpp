@@ -221,6 +221,8 @@ bool readFloat32(const std::string &path, Array &array, std::string &error) {
   }
   array.shape = header.shape;
   array.data.resize(count);
+  if (count == 0) // nothing to read (and no buffer to read into)
+    return true;
   in.seekg(header.dataOffset);
   in.read(reinterpret_cast<char *>(array.data.data()),
           std::streamsize(count * sizeof(float)));

@@ -213,6 +213,39 @@ TEST_F(AotTest, ThreadCountDoesNotChangeTheResult) {
   EXPECT_EQ(one, many);
 }
 
+TEST_F(AotTest, AKernelNamedWithCapitalsAndDigits) {
+  int64_t b = 1, h = 2, n = 37, d = 16;
+  std::vector<float> q = random(b * h * n * d), k = random(q.size()),
+                     v = random(q.size()), out(q.size());
+  ASSERT_EQ(attn_Window2_x_f32(q.data(), k.data(), v.data(), out.data(), b, h,
+                               h, n, n, d),
+            0)
+      << attn_last_error();
+  EXPECT_LT(errorAgainstReference("#attn.window<left = 2, right = 1>", q, k, v,
+                                  out, b, h, h, n, d),
+            1e-5);
+}
+
+TEST_F(AotTest, AThreadCountOutOfRangeIsAnError) {
+  // Regression: 100000 was accepted, and the next call aborted when the
+  // threads could not be created.
+  attn_set_num_threads(2);
+  EXPECT_NE(attn_set_num_threads(100000), 0);
+  EXPECT_STREQ(attn_last_error(),
+               "attn_set_num_threads: the thread count must be in [0, 1024] "
+               "(0: one per hardware thread), got 100000");
+  EXPECT_NE(attn_set_num_threads(-1), 0);
+  // The count before stays, and kernels still run.
+  int64_t n = 100, d = 64;
+  std::vector<float> q = random(n * d), o(q.size());
+  EXPECT_EQ(
+      attn_causal_f32(q.data(), q.data(), q.data(), o.data(), 1, 1, 1, n, n, d),
+      0)
+      << attn_last_error();
+  EXPECT_EQ(attn_set_num_threads(1024), 0);
+  EXPECT_EQ(attn_set_num_threads(0), 0);
+}
+
 TEST_F(AotTest, AKernelOfTwoResults) {
   // Nq != Nk (bottom-right aligned), grouped heads, both results.
   int64_t b = 2, h = 4, hkv = 2, nq = 70, nk = 133, d = 64;

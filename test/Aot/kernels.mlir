@@ -42,3 +42,10 @@ func.func @strided(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tenso
   %o = attn.attention %q, %k, %v pattern(#attn.strided<stride = 16>) : tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32>, tensor<?x?x?x64xf32> -> tensor<?x?x?x64xf32>
   return %o : tensor<?x?x?x64xf32>
 }
+
+// A name unlike the others (capitals, digits, an underscore): the header's
+// C and C++ names made from it must compile.
+func.func @Window2_x(%q: tensor<?x?x?x16xf32>, %k: tensor<?x?x?x16xf32>, %v: tensor<?x?x?x16xf32>) -> tensor<?x?x?x16xf32> {
+  %o = attn.attention %q, %k, %v pattern(#attn.window<left = 2, right = 1>) : tensor<?x?x?x16xf32>, tensor<?x?x?x16xf32>, tensor<?x?x?x16xf32> -> tensor<?x?x?x16xf32>
+  return %o : tensor<?x?x?x16xf32>
+}

@@ -336,11 +336,23 @@ int main(int argc, char **argv) {
       AttentionShape shape{b, h, hkv, n, n, headDim};
       if (failed(kernel->checkShape(shape, error)))
         fail("@" + variant.name + ": " + error);
-      if (llvm::any_of(parts, [&](KernelPartAttr part) {
-            return failed(part.getPattern().verifyExtent(
-                [&] { return emitError(UnknownLoc::get(&ctx)); }, n, n));
-          }))
-        continue;
+      // A pattern that cannot take this N (a global token past it) is one
+      // error naming the variant and N, before anything runs at it
+      // (regression: an unprefixed message, the row dropped, exit 0).
+      std::string extentError;
+      {
+        ScopedDiagnosticHandler capture(&ctx, [&](Diagnostic &diag) {
+          extentError = diag.str();
+          return success();
+        });
+        for (KernelPartAttr part : parts)
+          if (failed(part.getPattern().verifyExtent(
+                  [&] { return emitError(UnknownLoc::get(&ctx)); }, n, n)))
+            break;
+      }
+      if (!extentError.empty())
+        fail("@" + variant.name + " cannot run at N = " + std::to_string(n) +
+             ": " + extentError + " (leave that N out of --seq)");
       int64_t qSize = b * h * n * headDim;
       int64_t kvSize = b * hkv * n * headDim;
       std::vector<float> q(qSize), k(kvSize), v(kvSize), out(qSize);

@@ -39,6 +39,19 @@ VisitedBlocks scheduleQueryBlock(MaskPatternAttrInterface pattern, bool banded,
                                  int64_t tileK, int64_t qb,
                                  TokenOrderAttrInterface order = {});
 
+/// What building the schedule costs, in tiles classified: a banded one
+/// its query blocks, an irregular one the candidate key blocks of every
+/// query block's key ranges, one under a token order its pairs / 32 (one
+/// pair test is about 1/32 of a tile classification). Cheap to compute
+/// (O(query blocks)); the tools refuse work above kMaxScheduleWork.
+double scheduleWork(MaskPatternAttrInterface pattern, bool banded, int64_t nq,
+                    int64_t nk, int64_t tileQ, int64_t tileK,
+                    TokenOrderAttrInterface order = {});
+
+/// The most scheduleWork the compile-time tools do for one op and N (a few
+/// seconds): above it attn-cost and attn-sweep skip the prediction.
+constexpr double kMaxScheduleWork = double(int64_t(1) << 24);
+
 /// The tables of an irregular schedule in the layout of
 /// attn/Support/BlockTableLayout.h: O(visited blocks) entries, built per
 /// query block (under `order` when given). Empty when the positions would

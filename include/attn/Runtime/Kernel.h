@@ -82,8 +82,9 @@ scheduleTables(const KernelDescriptor &kernel, int64_t nq, int64_t nk);
 void releaseKernel(const KernelDescriptor &kernel);
 
 /// Sets the default pool's thread count (0: one per hardware thread). Takes
-/// effect for calls that start afterwards.
-void setDefaultThreadCount(int64_t threads);
+/// effect for calls that start afterwards. Fails for a count outside
+/// [0, kMaxThreads] and keeps the one before.
+absl::Status setDefaultThreadCount(int64_t threads);
 
 } // namespace attn
 
@@ -97,7 +98,8 @@ int attn_run_kernel(const attn::KernelDescriptor *kernel,
                     const int64_t *sizes);
 /// The message of the calling thread's last failed call ("" if none).
 const char *attn_last_error(void);
-/// Sets the default thread count (0: hardware threads); returns 0.
+/// Sets the default thread count (0: hardware threads, at most 1024);
+/// returns 0, or non-zero with attn_last_error() for a count out of range.
 int attn_set_num_threads(int64_t threads);
 }
 

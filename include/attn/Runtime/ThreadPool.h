@@ -3,7 +3,9 @@
 // Runs a kernel's work items [0, n) on all cores. Work is handed out one
 // chunk at a time from an atomic counter, so uneven items (causal attention:
 // later query blocks visit more keys) balance themselves. The calling thread
-// works too. LLVM-free: user programs link it.
+// works too. Threads are made with pthread_create, so a system that runs out
+// of them gives a smaller pool, never an exception or an abort. LLVM-free:
+// user programs link it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,15 +17,19 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <thread>
+#include <pthread.h>
 #include <vector>
 
 namespace attn {
 
+/// The most threads a pool has (the caller included).
+constexpr int64_t kMaxThreads = 1024;
+
 class ThreadPool {
 public:
-  /// A pool of `numThreads` threads in all (the caller included); 0 means
-  /// one per hardware thread.
+  /// A pool of `numThreads` threads in all (the caller included, at most
+  /// kMaxThreads); 0 means one per hardware thread. Fewer when the system
+  /// cannot create them.
   explicit ThreadPool(int64_t numThreads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;
@@ -39,9 +45,10 @@ public:
 
 private:
   void workerLoop();
+  static void *startWorker(void *pool);
   void runChunks(const std::function<void(int64_t, int64_t)> &body);
 
-  std::vector<std::thread> workers;
+  std::vector<pthread_t> workers;
   std::mutex calls; // one parallelFor at a time
   std::mutex mutex;
   std::condition_variable wake, done;

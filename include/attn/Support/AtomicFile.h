@@ -1,7 +1,10 @@
 //===- AtomicFile.h - write a whole file or nothing -----------*- C++ -*-===//
 //
-// Writes go to `path.tmp`, are flushed and checked, then renamed over
-// `path`: a failed write leaves neither a partial file nor the temporary.
+// Writes go to a fresh temporary beside `path` (`.attn-<pid>-<n>.tmp`, so
+// concurrent writers never share one and a user's own files are never
+// touched), are checked, then renamed over `path`: a failed write leaves
+// neither a partial file nor the temporary. Every failure is an error
+// message ("cannot write 'path': reason"), never an exception.
 // Several files are all written before any is renamed, so a tool's outputs
 // (a header and its library) are replaced together or not at all.
 // LLVM-free: the .npy writer uses it too.
@@ -19,7 +22,8 @@
 
 namespace attn {
 
-/// Writes `bytes` to `path`; false with "cannot write 'path'" in `error`.
+/// Writes `bytes` to `path`; false with "cannot write 'path': reason" in
+/// `error`.
 bool writeFileAtomically(const std::string &path, const std::string &bytes,
                          std::string &error);
 

@@ -8,13 +8,12 @@
 #include "attn/Runtime/KernelSymbols.h"
 #include "attn/Runtime/ThreadPool.h"
 #include "attn/Target/CPU/AotCompiler.h"
+#include "attn/Target/CPU/JitEngine.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -69,20 +68,9 @@ JitKernel::compile(ModuleOp module, StringRef name,
   if (failed(addPackedEntry(module, name, entryName, error)))
     return nullptr;
 
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
-                                               /*sizeLevel=*/0,
-                                               /*targetMachine=*/nullptr);
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto engine = ExecutionEngine::create(module, engineOptions);
-  if (!engine) {
-    error = "JIT compilation failed: " + llvm::toString(engine.takeError());
+  kernel->engine = createJitEngine(module, error);
+  if (!kernel->engine)
     return nullptr;
-  }
-  kernel->engine = std::move(*engine);
   auto entry = kernel->engine->lookup(entryName);
   if (!entry) {
     error = "JIT lookup failed: " + llvm::toString(entry.takeError());

@@ -2,6 +2,8 @@
 
 #include "attn/Target/CUDA/CudaCompiler.h"
 
+#include "attn/Target/Header/KernelHeader.h"
+
 #include "attn/Runtime/CudaKernel.h"
 #include "attn/Runtime/KernelSymbols.h"
 
@@ -231,6 +233,9 @@ std::unique_ptr<CudaCompileResult> mlir::attn::compileForCUDA(
       return notAKernel(kernel.getName());
     result->kernels.push_back(contract);
   }
+  // PTX takes only identifier symbols, and the header's names must compile.
+  if (failed(checkKernelNames(result->kernels, error)))
+    return nullptr;
 
   PassManager lowering(module.getContext());
   AttnCUDAPipelineOptions isa;

@@ -4,12 +4,10 @@
 
 #include "attn/Runtime/KernelSymbols.h"
 
+#include "attn/Target/CPU/JitEngine.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/SymbolTable.h"
-
-#include "llvm/Support/TargetSelect.h"
 
 #include <chrono>
 
@@ -66,16 +64,9 @@ CudaJitKernel::compile(ModuleOp module, StringRef name,
   d.buildTables = nullptr;
   if (contract.getSchedule() == ScheduleKind::Tables) {
     // `module` now holds the host side, in the LLVM dialect.
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    ExecutionEngineOptions engineOptions;
-    engineOptions.transformer = makeOptimizingTransformer(3, 0, nullptr);
-    auto engine = ExecutionEngine::create(module, engineOptions);
-    if (!engine) {
-      error = "JIT compilation failed: " + llvm::toString(engine.takeError());
+    kernel->host = createJitEngine(module, error);
+    if (!kernel->host)
       return nullptr;
-    }
-    kernel->host = std::move(*engine);
     auto schedule = kernel->host->lookup(
         ::attn::symbols::cInterface(::attn::symbols::scheduleFunction(source)));
     if (!schedule) {

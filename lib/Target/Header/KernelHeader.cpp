@@ -5,6 +5,7 @@
 #include "attn/Runtime/KernelSymbols.h"
 #include "attn/Target/Common/KernelContract.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/InterleavedRange.h"
 #include "llvm/Support/raw_ostream.h"
@@ -13,6 +14,148 @@
 
 using namespace mlir;
 using namespace mlir::attn;
+
+/// The keywords of C23 and C++23 (and the alternative operator spellings):
+/// names a generated header cannot use for a function.
+static bool isKeyword(StringRef name) {
+  static const char *const keywords[] = {"alignas",
+                                         "alignof",
+                                         "and",
+                                         "and_eq",
+                                         "asm",
+                                         "auto",
+                                         "bitand",
+                                         "bitor",
+                                         "bool",
+                                         "break",
+                                         "case",
+                                         "catch",
+                                         "char",
+                                         "char8_t",
+                                         "char16_t",
+                                         "char32_t",
+                                         "class",
+                                         "co_await",
+                                         "co_return",
+                                         "co_yield",
+                                         "compl",
+                                         "concept",
+                                         "const",
+                                         "const_cast",
+                                         "consteval",
+                                         "constexpr",
+                                         "constinit",
+                                         "continue",
+                                         "decltype",
+                                         "default",
+                                         "delete",
+                                         "do",
+                                         "double",
+                                         "dynamic_cast",
+                                         "else",
+                                         "enum",
+                                         "explicit",
+                                         "export",
+                                         "extern",
+                                         "false",
+                                         "float",
+                                         "for",
+                                         "friend",
+                                         "goto",
+                                         "if",
+                                         "inline",
+                                         "int",
+                                         "long",
+                                         "mutable",
+                                         "namespace",
+                                         "new",
+                                         "noexcept",
+                                         "not",
+                                         "not_eq",
+                                         "nullptr",
+                                         "operator",
+                                         "or",
+                                         "or_eq",
+                                         "private",
+                                         "protected",
+                                         "public",
+                                         "register",
+                                         "reinterpret_cast",
+                                         "requires",
+                                         "restrict",
+                                         "return",
+                                         "short",
+                                         "signed",
+                                         "sizeof",
+                                         "static",
+                                         "static_assert",
+                                         "static_cast",
+                                         "struct",
+                                         "switch",
+                                         "template",
+                                         "this",
+                                         "thread_local",
+                                         "throw",
+                                         "true",
+                                         "try",
+                                         "typedef",
+                                         "typeid",
+                                         "typename",
+                                         "typeof",
+                                         "typeof_unqual",
+                                         "union",
+                                         "unsigned",
+                                         "using",
+                                         "virtual",
+                                         "void",
+                                         "volatile",
+                                         "wchar_t",
+                                         "while",
+                                         "xor",
+                                         "xor_eq",
+                                         "_Alignas",
+                                         "_Alignof",
+                                         "_Atomic",
+                                         "_BitInt",
+                                         "_Bool",
+                                         "_Complex",
+                                         "_Decimal128",
+                                         "_Decimal32",
+                                         "_Decimal64",
+                                         "_Generic",
+                                         "_Imaginary",
+                                         "_Noreturn",
+                                         "_Static_assert",
+                                         "_Thread_local"};
+  return llvm::is_contained(keywords, name);
+}
+
+LogicalResult
+mlir::attn::checkKernelNames(const std::vector<KernelAttr> &kernels,
+                             std::string &error) {
+  for (KernelAttr kernel : kernels) {
+    StringRef name = kernel.getName();
+    std::string why;
+    if (name.empty() || llvm::isDigit(name.front()) ||
+        !llvm::all_of(name,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+      why = "is not a C identifier (letters, digits and underscores, not "
+            "starting with a digit)";
+    else if (isKeyword(name))
+      why = "is a C or C++ keyword";
+    else if (name.front() == '_' || name.contains("__"))
+      why = "would make a reserved identifier (attn_<name> may neither hold "
+            "__ nor start the name with _)";
+    if (why.empty())
+      continue;
+    error = ("@\"" + name + "\" " + why +
+             ": a kernel's name becomes C and C++ names (attn_<name>_f32, "
+             "attn::kernels::<name>); rename the function")
+                .str();
+    return failure();
+  }
+  return success();
+}
 
 namespace {
 

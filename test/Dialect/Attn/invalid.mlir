@@ -18,6 +18,16 @@ func.func @qk_zero_head_dim(%q: tensor<1x1x8x0xf32>, %k: tensor<1x1x8x0xf32>) {
 
 // -----
 
+// Regression: D = 2^62 was accepted, and the tile-size checks of attn-tile
+// and convert-attn-to-gpu overflowed.
+func.func @attention_huge_head_dim(%q: tensor<1x1x8x4611686018427387904xf32>, %k: tensor<1x1x8x4611686018427387904xf32>, %v: tensor<1x1x8x4611686018427387904xf32>) {
+  // expected-error @+1 {{head dimension of 'q' must be at most 65536, got 4611686018427387904}}
+  %o = attn.attention %q, %k, %v : tensor<1x1x8x4611686018427387904xf32>, tensor<1x1x8x4611686018427387904xf32>, tensor<1x1x8x4611686018427387904xf32> -> tensor<1x1x8x4611686018427387904xf32>
+  return
+}
+
+// -----
+
 func.func @qk_head_dims_differ(%q: tensor<1x1x8x64xf32>, %k: tensor<1x1x8x32xf32>) {
   // expected-error @+1 {{head dimension of 'k' (32) differs from 'q' (64)}}
   %s = attn.qk %q, %k : tensor<1x1x8x64xf32>, tensor<1x1x8x32xf32> -> tensor<1x1x8x8xf32>

@@ -10,6 +10,14 @@
 
 namespace mlir::attn {
 
+/// A kernel f names C symbols (`attn_f_f32`, `attn_descriptor_f`) and a C++
+/// function (`attn::kernels::f`): f must be a C identifier that is no C or
+/// C++ keyword, neither starting with _ nor holding __ (attn_<name> would
+/// be reserved). Fails with the first kernel
+/// whose name is not, and why.
+LogicalResult checkKernelNames(const std::vector<KernelAttr> &kernels,
+                               std::string &error);
+
 /// The C++ header of a library made by attn-compile: for every kernel f, the
 /// C entry point `attn_f_f32` (one pointer per argument and per result, then
 /// the sizes), its descriptor and the C++ function `attn::kernels::f` on

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -20,6 +21,14 @@ using namespace mlir::attn;
 static ParseResult
 parsePatternList(AsmParser &parser,
                  SmallVector<MaskPatternAttrInterface> &parts) {
+  // The parser recurses once per level: bound it before the stack does.
+  static thread_local unsigned depth = 0;
+  if (depth >= kMaxPatternDepth)
+    return parser.emitError(parser.getCurrentLocation())
+           << "mask patterns nest at most " << kMaxPatternDepth
+           << " #attn.union / #attn.intersect levels deep";
+  ++depth;
+  auto leave = llvm::make_scope_exit([] { --depth; });
   return parser.parseCommaSeparatedList(
       AsmParser::Delimiter::Square, [&]() -> ParseResult {
         SMLoc loc = parser.getCurrentLocation();

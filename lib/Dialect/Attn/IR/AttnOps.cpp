@@ -20,6 +20,10 @@
 using namespace mlir;
 using namespace mlir::attn;
 
+/// The largest head dimension the ops take: far beyond any model's (64 to
+/// 256), small enough that every tile size computed from it stays exact.
+constexpr int64_t kMaxHeadDim = 65536;
+
 #define GET_OP_CLASSES
 #include "attn/Dialect/Attn/IR/AttnOps.cpp.inc"
 
@@ -51,7 +55,7 @@ public:
            << a.name << "' (" << x << ")";
   }
 
-  /// The head dimension (dim 3) is static and at least 1.
+  /// The head dimension (dim 3) is static and in [1, kMaxHeadDim].
   LogicalResult staticHeadDim(const Named &a) {
     if (ShapedType::isDynamic(a.dim(3)))
       return op->emitOpError() << "head dimension of '" << a.name
@@ -59,6 +63,10 @@ public:
     if (a.dim(3) < 1)
       return op->emitOpError()
              << "head dimension of '" << a.name << "' must be at least 1";
+    if (a.dim(3) > kMaxHeadDim)
+      return op->emitOpError()
+             << "head dimension of '" << a.name << "' must be at most "
+             << kMaxHeadDim << ", got " << a.dim(3);
     return success();
   }
 

@@ -171,6 +171,27 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
                             return failed(verifyExtent(part.getPattern()));
                           }))
         continue;
+      // Pricing builds the schedule: refuse an N whose schedule alone would
+      // take minutes (an irregular pattern classifies every candidate tile).
+      if (fused) {
+        double work = 0;
+        auto add = [&](MaskPatternAttrInterface p,
+                       TokenOrderAttrInterface order) {
+          work += scheduleWork(p, !order && hasBandedSchedule(p), nq, n, tileQ,
+                               tileK, order);
+        };
+        if (parts.empty())
+          add(pattern, config.order);
+        for (KernelPartAttr part : parts)
+          add(part.getPattern(), part.getOrder());
+        if (work > kMaxScheduleWork) {
+          op->emitWarning() << "attn-cost: skipping N = " << n
+                            << ": its schedule would classify more than "
+                               "2^24 tiles, the most attn-cost builds (use "
+                               "larger tiles or a smaller N)";
+          continue;
+        }
+      }
       Cost cost = !parts.empty() ? costOfParts(parts, sizes, config)
                   : fused        ? costOfFused(pattern, sizes, config)
                                  : costOfMaterialized(pattern, sizes, hasMask);

@@ -8,6 +8,7 @@
 #include "attn/Analysis/BlockSchedule.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Support/CheckedMath.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNSPARSIFYPASS
@@ -33,6 +34,11 @@ struct AttnSparsifyPass
           << int64_t(tileQ) << " x " << int64_t(tileK);
       return signalPassFailure();
     }
+    if (maxStaticBlocks < 0) {
+      emitError(getOperation()->getLoc())
+          << "attn-sparsify: max-static-blocks must be non-negative";
+      return signalPassFailure();
+    }
     bool failed = false;
     getOperation()->walk([&](AttentionOp op) {
       MaskPatternAttrInterface pattern = op.getEffectivePattern();
@@ -41,9 +47,13 @@ struct AttnSparsifyPass
       int64_t nq = op.getQ().getType().getDimSize(2);
       int64_t nk = op.getK().getType().getDimSize(2);
       // Tables of a token order are always built by the kernel's schedule
-      // function (per N, on the host that runs it).
+      // function (per N, on the host that runs it), and so are those of a
+      // static N past max-static-blocks tile pairs: building classifies
+      // every pair and the tables would sit in the IR.
       if (!banded && !op.getOrderAttr() && !ShapedType::isDynamic(nq) &&
-          !ShapedType::isDynamic(nk)) {
+          !ShapedType::isDynamic(nk) &&
+          ::attn::satMul(::attn::ceilDiv(nq, tileQ),
+                         ::attn::ceilDiv(nk, tileK)) <= maxStaticBlocks) {
         std::vector<int32_t> built =
             buildBlockTables(pattern, nq, nk, tileQ, tileK);
         if (built.empty()) {

@@ -680,7 +680,11 @@ struct AttnTilePass : public mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
                               << name << "; the CPU kernels support f32 only";
     }
     ScheduleAttr schedule = op.getScheduleAttr();
-    if (vectorWidth < 1 || schedule.getTileQ() % vectorWidth != 0 ||
+    if (vectorWidth < 1 || vectorWidth > 64)
+      return op.emitError()
+             << "attn-tile: vector-width must be in [1, 64], got "
+             << int64_t(vectorWidth);
+    if (schedule.getTileQ() % vectorWidth != 0 ||
         schedule.getTileK() % kMicroRows != 0)
       return op.emitError() << "attn-tile: tile_q (" << schedule.getTileQ()
                             << ") must be a multiple of the vector width ("

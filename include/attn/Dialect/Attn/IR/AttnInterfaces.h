@@ -19,6 +19,11 @@
 
 namespace mlir::attn {
 
+/// How deep #attn.union / #attn.intersect may nest (a plain pattern is
+/// depth 0): the parser and the verifier refuse deeper patterns, so every
+/// recursive walk over a pattern stays shallow.
+constexpr unsigned kMaxPatternDepth = 64;
+
 /// How a tile of (query, key) pairs relates to a mask pattern.
 enum class BlockKind {
   Empty,   ///< no pair is kept: the tile is skipped

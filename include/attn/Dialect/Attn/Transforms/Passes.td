@@ -197,9 +197,11 @@ def AttnSparsifyPass : Pass<"attn-sparsify"> {
     (`[row_start (nqb + 1) | full_start (nqb) | key-block indices]`, see
     attn/Support/BlockTableLayout.h), built from the pattern's key ranges so
     that no [query blocks x key blocks] array ever exists. With static Nq
-    and Nk the tables are computed now and stored in the attribute; with a
-    dynamic N (or a token order) the kernel's schedule function builds them
-    once per N on the host that runs it.
+    and Nk the tables are computed now and stored in the attribute, up to
+    `max-static-blocks` tile pairs (2^22: N = 131072 with 64 x 64 tiles,
+    about a second to build); beyond that, with a
+    dynamic N, or with a token order the kernel's schedule function builds
+    them once per N on the host that runs it.
 
     Before:
     ```mlir
@@ -216,6 +218,9 @@ def AttnSparsifyPass : Pass<"attn-sparsify"> {
            "Queries per tile (a multiple of the vector width)">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"64",
            "Keys per tile (a multiple of 4)">,
+    Option<"maxStaticBlocks", "max-static-blocks", "int64_t",
+           /*default=*/"4194304",
+           "The most tile pairs whose tables are built at compile time">,
   ];
 }
 

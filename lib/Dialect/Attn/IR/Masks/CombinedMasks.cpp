@@ -14,6 +14,21 @@ using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::patterns;
 
+/// Levels of union / intersect above the plain patterns of `pattern`.
+static unsigned nestingDepth(MaskPatternAttrInterface pattern) {
+  ArrayRef<MaskPatternAttrInterface> parts;
+  if (auto unite = dyn_cast<UnionAttr>(pattern))
+    parts = unite.getParts();
+  else if (auto intersect = dyn_cast<IntersectAttr>(pattern))
+    parts = intersect.getParts();
+  else
+    return 0;
+  unsigned depth = 0;
+  for (MaskPatternAttrInterface part : parts)
+    depth = std::max(depth, nestingDepth(part));
+  return depth + 1;
+}
+
 static LogicalResult verifyParts(function_ref<InFlightDiagnostic()> emitError,
                                  StringRef name,
                                  ArrayRef<MaskPatternAttrInterface> parts) {
@@ -22,6 +37,11 @@ static LogicalResult verifyParts(function_ref<InFlightDiagnostic()> emitError,
   for (MaskPatternAttrInterface part : parts)
     if (!part)
       return emitError() << "#attn." << name << " parts must be mask patterns";
+  // Parts are verified already, so each is at most kMaxPatternDepth deep.
+  for (MaskPatternAttrInterface part : parts)
+    if (nestingDepth(part) + 1 > kMaxPatternDepth)
+      return emitError() << "mask patterns nest at most " << kMaxPatternDepth
+                         << " #attn.union / #attn.intersect levels deep";
   return success();
 }
 
