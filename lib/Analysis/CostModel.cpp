@@ -29,11 +29,26 @@ Cost mlir::attn::costOfFused(MaskPatternAttrInterface pattern,
   bool banded = !config.order && hasBandedSchedule(pattern);
   int64_t numQueryBlocks = ceilDiv(s.nq, config.tileQ);
   double executed = 0, visitedBlocks = 0;
+  int64_t offset = s.nk - s.nq;
   for (int64_t qb = 0; qb < numQueryBlocks; ++qb) {
+    int64_t rows = std::min(config.tileQ, s.nq - qb * config.tileQ);
+    if (banded) {
+      // The key blocks [first, last) of the bounds (scheduleQueryBlock's
+      // rule), counted without listing them: O(1) per query block.
+      int64_t p0 = offset + qb * config.tileQ;
+      KeyBounds b = *pattern.getKeyBounds(p0, p0 + rows, s.nq, s.nk);
+      int64_t first = b.begin / config.tileK;
+      int64_t last = ceilDiv(b.end, config.tileK);
+      if (last > first) {
+        executed += double(rows) * double(std::min(last * config.tileK, s.nk) -
+                                          first * config.tileK);
+        visitedBlocks += double(last - first);
+      }
+      continue;
+    }
     VisitedBlocks v =
         scheduleQueryBlock(pattern, banded, s.nq, s.nk, config.tileQ,
                            config.tileK, qb, config.order);
-    int64_t rows = std::min(config.tileQ, s.nq - qb * config.tileQ);
     for (const std::vector<int64_t> *list : {&v.partial, &v.full})
       for (int64_t kb : *list) {
         executed +=

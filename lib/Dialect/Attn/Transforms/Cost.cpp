@@ -26,6 +26,9 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 
+/// The longest sequence attn-cost prices (seq-lens or a static N).
+constexpr int64_t kMaxPricedN = int64_t(1) << 20;
+
 namespace {
 struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
   using Base::Base;
@@ -33,7 +36,7 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
   void runOnOperation() override {
     // Irregular patterns classify every tile: (N / 64)^2 of them.
     for (int64_t n : seqLens)
-      if (n < 1 || n > (int64_t(1) << 20))
+      if (n < 1 || n > kMaxPricedN)
         return fail("seq-lens must be in [1, 2^20]");
     if (batch < 1 || heads < 1 || threads < 1 || batch > 65536 ||
         heads > 65536 || threads > 4096)
@@ -158,6 +161,13 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
       int64_t nq = pick(qType.getDimSize(2), n);
       sizes.nq = nq;
       sizes.nk = n;
+      // A static N gets the range of seq-lens too: counting the pairs of an
+      // irregular pattern is O(N) tile classifications and more.
+      if (n > kMaxPricedN || nq > kMaxPricedN) {
+        op->emitWarning() << "attn-cost: skipping N = " << n
+                          << ": attn-cost prices N up to 2^20";
+        continue;
+      }
       auto verifyExtent = [&](MaskPatternAttrInterface p) {
         return p.verifyExtent(
             [&] {
