@@ -5,6 +5,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -153,4 +154,15 @@ mlir::attn::RunTimes mlir::attn::summarizeRuns(std::vector<double> times) {
   double median =
       times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
   return {median, times.front()};
+}
+
+void mlir::attn::reportFatalErrorsAs(const char *tool) {
+  static const char *name = tool;
+  llvm::install_fatal_error_handler(
+      [](void *, const char *reason, bool) {
+        // Returning makes LLVM exit(1); no stack dump, no core.
+        llvm::errs() << name << ": error: internal error: " << reason
+                     << " (please report it with the input)\n";
+      },
+      nullptr);
 }

@@ -262,7 +262,14 @@ TEST_F(MaskPatternTest, BandedKeyBoundsCoverExactly) {
         if (!inside) {
           ASSERT_EQ(c.kept, 0) << where << ", key block " << kb;
         }
-        if (inside && contiguousBand) {
+        // A dilated band is contiguous only in blocks of at least `dilation`
+        // keys: the last block, cut short by Nk, may fall between two kept
+        // keys (found by a clang build, whose order of argument evaluation
+        // draws other random cases).
+        int64_t width = std::min((kb + 1) * bk, nk) - kb * bk;
+        bool wideEnough = !isa<DilatedAttr>(pattern) ||
+                          width >= cast<DilatedAttr>(pattern).getDilation();
+        if (inside && contiguousBand && wideEnough) {
           ASSERT_GT(c.kept, 0) << where << ", key block " << kb;
         }
       }

@@ -62,6 +62,7 @@ static cl::opt<std::string>
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  reportFatalErrorsAs("attn-compile");
   registerAllTargets();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(

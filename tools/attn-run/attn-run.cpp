@@ -278,6 +278,7 @@ static std::vector<npy::Array> runReference(func::FuncOp func,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  reportFatalErrorsAs("attn-run");
   registerAllTargets();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn function\n");

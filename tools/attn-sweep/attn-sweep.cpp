@@ -221,6 +221,7 @@ private:
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  reportFatalErrorsAs("attn-sweep");
   registerCPUTarget();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,

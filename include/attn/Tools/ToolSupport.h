@@ -16,6 +16,11 @@
 
 namespace mlir::attn {
 
+/// Makes LLVM's fatal errors (an internal failure in a pass or a back end)
+/// one "<tool>: error: internal error: ..." line and exit code 1 instead of
+/// a crash dump and an abort. Call once, first thing in main.
+void reportFatalErrorsAs(const char *tool);
+
 /// Parses an MLIR file; on failure returns null with the first diagnostic
 /// ("file:line:col: message") in `error`.
 OwningOpRef<ModuleOp> parseModuleFile(MLIRContext &ctx, StringRef path,
