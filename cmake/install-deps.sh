@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ make python3 python3-numpy
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  chromium clang-format clang libclang-rt-14-dev
+  chromium clang-format clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -11,6 +11,8 @@ ThreadPool::ThreadPool(int64_t numThreads) {
   if (numThreads <= 0)
     numThreads = std::max<int64_t>(1, std::thread::hardware_concurrency());
   numThreads = std::min(numThreads, kMaxThreads);
+  // No allocation between a thread's creation and its push_back.
+  workers.reserve(size_t(numThreads - 1));
   for (int64_t i = 1; i < numThreads; ++i) {
     pthread_t thread;
     if (pthread_create(&thread, nullptr, &ThreadPool::startWorker, this) != 0)

@@ -73,9 +73,16 @@ bool writeAll(std::vector<PendingFile> &files, std::string &error) {
       ::unlink(files[i].temporary.c_str());
   };
   for (PendingFile &file : files) {
-    file.temporary = temporaryBeside(file.path);
-    int fd = ::open(file.temporary.c_str(),
-                    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    // A temporary left by a crashed run of a process with the same pid
+    // takes the name: try the next one.
+    int fd = -1;
+    for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+      file.temporary = temporaryBeside(file.path);
+      fd = ::open(file.temporary.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd < 0 && errno != EEXIST)
+        break;
+    }
     if (fd < 0) {
       int reason = errno;
       removeTemporaries(0);

@@ -7,10 +7,12 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <vector>
 
@@ -160,9 +162,11 @@ void mlir::attn::reportFatalErrorsAs(const char *tool) {
   static const char *name = tool;
   llvm::install_fatal_error_handler(
       [](void *, const char *reason, bool) {
-        // Returning makes LLVM exit(1); no stack dump, no core.
+        // Exit here: returning would let LLVM abort with a crash dump.
         llvm::errs() << name << ": error: internal error: " << reason
                      << " (please report it with the input)\n";
+        llvm::sys::RunInterruptHandlers(); // removes files marked for removal
+        std::_Exit(1);
       },
       nullptr);
 }

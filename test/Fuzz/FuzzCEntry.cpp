@@ -25,13 +25,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       kernels[in.ConsumeIntegralInRange<size_t>(0, std::size(kernels) - 1)];
   // B, H, Hkv, Nq, Nk, D.
   int64_t sizes[6];
-  bool negative = false;
-  for (int64_t &s : sizes) {
+  for (int64_t &s : sizes)
     s = in.ConsumeIntegralInRange<int64_t>(-3, 80);
-    negative |= s < 0;
-  }
   if (in.ConsumeBool()) // mostly the head dimensions the kernels have
     sizes[5] = in.ConsumeBool() ? 64 : 32;
+  bool negative = false;
+  for (int64_t s : sizes)
+    negative |= s < 0;
   auto extent = [&](int64_t heads, int64_t n, int64_t d) {
     return heads < 0 || n < 0 || d < 0 || sizes[0] < 0
                ? 0
@@ -46,17 +46,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       std::vector<float>(qSize), std::vector<float>(kvSize),
       std::vector<float>(kvSize), std::vector<float>(qSize),
       std::vector<float>(lseSize)};
+  // A null pointer counts against the call only for a tensor the kernel
+  // has (one-result kernels never read the lse slot).
   bool nullForData = false;
-  auto pointer = [&](std::vector<float> &buffer) -> float * {
+  auto pointer = [&](std::vector<float> &buffer, bool used) -> float * {
     if (in.ConsumeIntegralInRange(0, 7) == 0) {
-      nullForData |= !buffer.empty();
+      nullForData |= used && !buffer.empty();
       return nullptr;
     }
     return buffer.data();
   };
-  const void *arguments[3] = {pointer(buffers[0]), pointer(buffers[1]),
-                              pointer(buffers[2])};
-  void *results[2] = {pointer(buffers[3]), pointer(buffers[4])};
+  const void *arguments[3] = {pointer(buffers[0], true),
+                              pointer(buffers[1], true),
+                              pointer(buffers[2], true)};
+  void *results[2] = {pointer(buffers[3], true),
+                      pointer(buffers[4], kernel->numResults > 1)};
   int status = attn_run_kernel(kernel, arguments, results, sizes);
   if (status != 0 && attn_last_error()[0] == '\0')
     __builtin_trap(); // a failure must say why

@@ -14,8 +14,13 @@
 #include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static const std::string path =
-      "/tmp/attn-fuzz-npy-" + std::to_string(::getpid()) + ".npy";
+  // One file per process, removed when it exits.
+  static const struct Scratch {
+    std::string path =
+        "/tmp/attn-fuzz-npy-" + std::to_string(::getpid()) + ".npy";
+    ~Scratch() { std::remove(path.c_str()); }
+  } scratch;
+  const std::string &path = scratch.path;
   FILE *file = std::fopen(path.c_str(), "wb");
   if (!file)
     return 0;

@@ -124,6 +124,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   std::string key =
       source + reorder + std::to_string(tileQ) + "x" + std::to_string(tileK);
+  if (kernels.size() >= 64 && !kernels.count(key))
+    kernels.clear(); // bounded memory over a long run
   std::unique_ptr<JitKernel> &kernel = kernels[key];
   if (!kernel) {
     AttnCPUPipelineOptions options;

@@ -18,8 +18,10 @@ fi
 # allow_user_poisoning=0: LLVM's BumpPtrAllocator is inline in attn's
 # (instrumented) code but not in the system libMLIR.so, so its poisoning
 # is one-sided and reports false use-after-poison (docs/reliability.md).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_poisoning=0:detect_leaks=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# detect_leaks=0: the fuzzers keep compiled kernels and a context for the
+# whole run on purpose. Options the caller sets come after ours and win.
+export ASAN_OPTIONS="allow_user_poisoning=0:detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
 seed() {
   local name=$1 corpus=$2
@@ -29,7 +31,7 @@ seed() {
     local n=0
     while IFS= read -r file; do
       awk -v out="$corpus/seed-$n" '
-        /^\/\/ -----/ { part++; next }
+        /^\/\/ -----/ { close(out "-" part); part++; next }
         { print > (out "-" part) }' part=0 "$file"
       n=$((n + 1))
     done < <(find "$src/examples" "$src/test" -name '*.mlir' | sort)
@@ -64,7 +66,7 @@ for name in "${fuzzers[@]}"; do
   echo "== attn-fuzz-$name: $seconds s"
   log=$build/fuzz-corpus/$name.log
   if ! "$binary" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
-      -max_len=8192 -print_final_stats=1 \
+      -max_len=65536 -print_final_stats=1 \
       -artifact_prefix="$build/fuzz-corpus/$name-" "$corpus" > "$log" 2>&1; then
     tail -40 "$log"
     echo "attn-fuzz-$name: FAILED (input saved under $build/fuzz-corpus/)"

@@ -12,12 +12,12 @@
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "attn/InitAll.h"
 
+#include "PatternProbe.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -116,30 +116,8 @@ TEST(ParserFuzz, MutatedExamplesNeverCrash) {
       continue;
     }
     ++parsed;
-    PassManager pm(&ctx);
-    pm.addPass(createCanonicalizerPass());
-    if (failed(pm.run(*module)))
-      continue;
     // What attn-print-mask and the cost model ask of every pattern.
-    module->walk([&](Operation *op) {
-      attn::MaskPatternAttrInterface pattern;
-      if (auto mask = dyn_cast<attn::MaskOp>(op))
-        pattern = mask.getPattern();
-      else if (auto attention = dyn_cast<attn::AttentionOp>(op))
-        pattern = attention.getEffectivePattern();
-      if (!pattern ||
-          failed(pattern.verifyExtent([&] { return op->emitError(); }, 9, 9)))
-        return;
-      (void)pattern.countPairs(9, 9);
-      (void)pattern.getKeyBounds(0, 4, 9, 9);
-      for (int64_t p = 0; p < 9; p += 4)
-        for (int64_t j = 0; j < 9; j += 4) {
-          (void)pattern.classifyTile(attn::Tile{p, std::min<int64_t>(p + 4, 9),
-                                                j, std::min<int64_t>(j + 4, 9)},
-                                     9, 9);
-          (void)pattern.contains(p, j, 9, 9);
-        }
-    });
+    (void)attn::test::canonicalizeAndProbe(*module);
   }
   RecordProperty("parsed", parsed);
   RecordProperty("rejected", rejected);

@@ -43,13 +43,13 @@ VisitedBlocks scheduleQueryBlock(MaskPatternAttrInterface pattern, bool banded,
 /// its query blocks, an irregular one the candidate key blocks of every
 /// query block's key ranges, one under a token order its pairs / 32 (one
 /// pair test is about 1/32 of a tile classification). Cheap to compute
-/// (O(query blocks)); the tools refuse work above kMaxScheduleWork.
+/// (O(query blocks)); attn-cost refuses work above kMaxScheduleWork.
 double scheduleWork(MaskPatternAttrInterface pattern, bool banded, int64_t nq,
                     int64_t nk, int64_t tileQ, int64_t tileK,
                     TokenOrderAttrInterface order = {});
 
 /// The most scheduleWork the compile-time tools do for one op and N (a few
-/// seconds): above it attn-cost and attn-sweep skip the prediction.
+/// seconds): above it attn-cost skips the prediction.
 constexpr double kMaxScheduleWork = double(int64_t(1) << 24);
 
 /// The tables of an irregular schedule in the layout of

@@ -6,7 +6,9 @@
 // neither a partial file nor the temporary. Every failure is an error
 // message ("cannot write 'path': reason"), never an exception.
 // Several files are all written before any is renamed, so a tool's outputs
-// (a header and its library) are replaced together or not at all.
+// (a header and its library) are replaced together or not at all, short of
+// a rename failing half-way. A replaced file gets the default mode
+// (0666 less the umask), not the old file's.
 // LLVM-free: the .npy writer uses it too.
 //
 //===----------------------------------------------------------------------===//
@@ -33,7 +35,10 @@ bool writeFileAtomically(const std::string &path,
                          std::initializer_list<std::string_view> parts,
                          std::string &error);
 
-/// Writes every (path, bytes) of `files`; on failure none was replaced.
+/// Writes every (path, bytes) of `files`. All are written before any is
+/// renamed, so a failure to write replaces none; a rename that fails (rare:
+/// the files were written beside their targets) leaves the earlier ones
+/// replaced and removes the rest.
 bool writeFilesAtomically(
     const std::vector<std::pair<std::string, std::string>> &files,
     std::string &error);

@@ -143,9 +143,9 @@ mlir::attn::checkKernelNames(const std::vector<KernelAttr> &kernels,
             "starting with a digit)";
     else if (isKeyword(name))
       why = "is a C or C++ keyword";
-    else if (name.front() == '_' || name.contains("__"))
-      why = "would make a reserved identifier (attn_<name> may neither hold "
-            "__ nor start the name with _)";
+    else if (name.front() == '_' || name.back() == '_' || name.contains("__"))
+      why = "would make a reserved identifier (attn_<name>_f32 holds no __: "
+            "the name may not start or end with _ or hold __)";
     if (why.empty())
       continue;
     error = ("@\"" + name + "\" " + why +

@@ -88,3 +88,44 @@ func.func @too_deep(%q: tensor<?x?x?x64xf32>, %k: tensor<?x?x?x64xf32>, %v: tens
 #p64 = #attn.union<[#p63, #attn.window<left = 64, right = 0>]>
 // expected-error @+1 {{mask patterns nest at most 64 #attn.union / #attn.intersect levels deep}}
 #p65 = #attn.union<[#p64, #attn.causal]>
+
+// -----
+
+// Aliases that share their parts make a DAG whose walk doubles per level
+// (40 such lines would be 2^40 visits): a pattern holds at most 65536,
+// each use counted (regression: the verifier and every later walk took
+// exponential time).
+#d0 = #attn.causal
+#e0 = #attn.window<left = 1, right = 0>
+#d1 = #attn.union<[#d0, #e0]>
+#e1 = #attn.intersect<[#d0, #e0]>
+#d2 = #attn.union<[#d1, #e1]>
+#e2 = #attn.intersect<[#d1, #e1]>
+#d3 = #attn.union<[#d2, #e2]>
+#e3 = #attn.intersect<[#d2, #e2]>
+#d4 = #attn.union<[#d3, #e3]>
+#e4 = #attn.intersect<[#d3, #e3]>
+#d5 = #attn.union<[#d4, #e4]>
+#e5 = #attn.intersect<[#d4, #e4]>
+#d6 = #attn.union<[#d5, #e5]>
+#e6 = #attn.intersect<[#d5, #e5]>
+#d7 = #attn.union<[#d6, #e6]>
+#e7 = #attn.intersect<[#d6, #e6]>
+#d8 = #attn.union<[#d7, #e7]>
+#e8 = #attn.intersect<[#d7, #e7]>
+#d9 = #attn.union<[#d8, #e8]>
+#e9 = #attn.intersect<[#d8, #e8]>
+#d10 = #attn.union<[#d9, #e9]>
+#e10 = #attn.intersect<[#d9, #e9]>
+#d11 = #attn.union<[#d10, #e10]>
+#e11 = #attn.intersect<[#d10, #e10]>
+#d12 = #attn.union<[#d11, #e11]>
+#e12 = #attn.intersect<[#d11, #e11]>
+#d13 = #attn.union<[#d12, #e12]>
+#e13 = #attn.intersect<[#d12, #e12]>
+#d14 = #attn.union<[#d13, #e13]>
+#e14 = #attn.intersect<[#d13, #e13]>
+#d15 = #attn.union<[#d14, #e14]>
+#e15 = #attn.intersect<[#d14, #e14]>
+// expected-error @+1 {{a mask pattern holds at most 65536 patterns, each use of a shared one counted (got 131071)}}
+#d16 = #attn.union<[#d15, #e15]>

@@ -12,9 +12,9 @@ namespace mlir::attn {
 
 /// A kernel f names C symbols (`attn_f_f32`, `attn_descriptor_f`) and a C++
 /// function (`attn::kernels::f`): f must be a C identifier that is no C or
-/// C++ keyword, neither starting with _ nor holding __ (attn_<name> would
-/// be reserved). Fails with the first kernel
-/// whose name is not, and why.
+/// C++ keyword, neither starting nor ending with _ nor holding __
+/// (attn_<name>_f32 would be reserved). Fails with the first kernel whose
+/// name is not, and why.
 LogicalResult checkKernelNames(const std::vector<KernelAttr> &kernels,
                                std::string &error);
 

@@ -187,8 +187,12 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
         double work = 0;
         auto add = [&](MaskPatternAttrInterface p,
                        TokenOrderAttrInterface order) {
-          work += scheduleWork(p, !order && hasBandedSchedule(p), nq, n, tileQ,
-                               tileK, order);
+          bool banded = !order && hasBandedSchedule(p);
+          work += scheduleWork(p, banded, nq, n, tileQ, tileK, order);
+          // Counting a union's or an intersection's pairs classifies its own
+          // 64 x 64 tiles (countPairsByTiles), whatever the kernel's tiles.
+          if (isa<UnionAttr, IntersectAttr>(p))
+            work += scheduleWork(p, false, nq, n, 64, 64);
         };
         if (parts.empty())
           add(pattern, config.order);

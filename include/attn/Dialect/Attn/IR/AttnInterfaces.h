@@ -23,6 +23,10 @@ namespace mlir::attn {
 /// depth 0): the parser and the verifier refuse deeper patterns, so every
 /// recursive walk over a pattern stays shallow.
 constexpr unsigned kMaxPatternDepth = 64;
+/// How many patterns one may hold, each use of a shared part counted (what
+/// a walk over it visits): aliases can share parts so that a few lines
+/// describe 2^40 of them.
+constexpr int64_t kMaxPatternNodes = 65536;
 
 /// How a tile of (query, key) pairs relates to a mask pattern.
 enum class BlockKind {

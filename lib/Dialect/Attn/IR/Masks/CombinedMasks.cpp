@@ -8,25 +8,41 @@
 
 #include "MaskUtils.h"
 
+#include "llvm/ADT/DenseMap.h"
+
 #include <algorithm>
 
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::patterns;
 
-/// Levels of union / intersect above the plain patterns of `pattern`.
-static unsigned nestingDepth(MaskPatternAttrInterface pattern) {
+/// The shape of a combined pattern: its levels of union / intersect above
+/// the plain patterns, and its nodes counted once per use (what a walk over
+/// it visits). Memoized in `seen`: patterns written through aliases share
+/// parts, and a walk without memo would visit every path of the DAG.
+struct PatternShape {
+  unsigned depth = 0;
+  int64_t nodes = 1;
+};
+
+static PatternShape shapeOf(MaskPatternAttrInterface pattern,
+                            llvm::DenseMap<Attribute, PatternShape> &seen) {
   ArrayRef<MaskPatternAttrInterface> parts;
   if (auto unite = dyn_cast<UnionAttr>(pattern))
     parts = unite.getParts();
   else if (auto intersect = dyn_cast<IntersectAttr>(pattern))
     parts = intersect.getParts();
   else
-    return 0;
-  unsigned depth = 0;
-  for (MaskPatternAttrInterface part : parts)
-    depth = std::max(depth, nestingDepth(part));
-  return depth + 1;
+    return {};
+  if (auto it = seen.find(pattern); it != seen.end())
+    return it->second;
+  PatternShape shape;
+  for (MaskPatternAttrInterface part : parts) {
+    PatternShape sub = shapeOf(part, seen);
+    shape.depth = std::max(shape.depth, sub.depth + 1);
+    shape.nodes = ::attn::satAdd(shape.nodes, sub.nodes);
+  }
+  return seen[pattern] = shape;
 }
 
 static LogicalResult verifyParts(function_ref<InFlightDiagnostic()> emitError,
@@ -37,11 +53,21 @@ static LogicalResult verifyParts(function_ref<InFlightDiagnostic()> emitError,
   for (MaskPatternAttrInterface part : parts)
     if (!part)
       return emitError() << "#attn." << name << " parts must be mask patterns";
-  // Parts are verified already, so each is at most kMaxPatternDepth deep.
-  for (MaskPatternAttrInterface part : parts)
-    if (nestingDepth(part) + 1 > kMaxPatternDepth)
-      return emitError() << "mask patterns nest at most " << kMaxPatternDepth
-                         << " #attn.union / #attn.intersect levels deep";
+  // Parts are verified already, so each is within both limits.
+  llvm::DenseMap<Attribute, PatternShape> seen;
+  PatternShape shape;
+  for (MaskPatternAttrInterface part : parts) {
+    PatternShape sub = shapeOf(part, seen);
+    shape.depth = std::max(shape.depth, sub.depth + 1);
+    shape.nodes = ::attn::satAdd(shape.nodes, sub.nodes);
+  }
+  if (shape.depth > kMaxPatternDepth)
+    return emitError() << "mask patterns nest at most " << kMaxPatternDepth
+                       << " #attn.union / #attn.intersect levels deep";
+  if (shape.nodes > kMaxPatternNodes)
+    return emitError() << "a mask pattern holds at most " << kMaxPatternNodes
+                       << " patterns, each use of a shared one counted (got "
+                       << shape.nodes << ")";
   return success();
 }
 
