@@ -8,6 +8,7 @@
 #include "attn/Runtime/Kernel.h"
 #include "attn/Runtime/KernelSymbols.h"
 #include "attn/Target/Common/KernelContract.h"
+#include "attn/Target/Header/KernelHeader.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -114,6 +115,9 @@ mlir::attn::compileAheadOfTime(ModuleOp module, StringRef cpu,
     SymbolTable::setSymbolName(func, ::attn::symbols::kernel(name));
     result->kernels.push_back(kernel);
   }
+  // The header's names must compile: refuse before any code is generated.
+  if (failed(checkKernelNames(result->kernels, error)))
+    return nullptr;
 
   PassManager lowering(module.getContext());
   buildAttnCPULoweringPasses(lowering);

@@ -99,7 +99,7 @@ public:
     setPipelineOptions(pipeline, options);
     std::unique_ptr<AotResult> result =
         compileAheadOfTime(module, pipeline.cpu, pipeline, error);
-    if (!result || failed(checkKernelNames(result->kernels, error)))
+    if (!result)
       return failure();
     Library library;
     auto add = [&](std::string suffix, std::string bytes) {

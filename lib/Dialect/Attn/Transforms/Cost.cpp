@@ -93,15 +93,17 @@ struct AttnCostPass : public mlir::attn::impl::AttnCostPassBase<AttnCostPass> {
   /// cost is the parts' together (costOfParts), after each part's own table.
   void reportMerge(MergeOp merge) {
     SmallVector<KernelPartAttr> parts;
+    AttentionOp first;
     for (unsigned i = 0; i < merge.getNumParts(); ++i) {
       auto part = merge.getPartOutput(i).getDefiningOp<AttentionOp>();
       if (!part)
         return; // not one kernel: the parts were reported as they are
+      if (!first)
+        first = part;
       parts.push_back(KernelPartAttr::get(
           &getContext(), simplifyPattern(part.getEffectivePattern()),
           part.getOrderAttr()));
     }
-    auto first = merge.getPartOutput(0).getDefiningOp<AttentionOp>();
     report(merge, {}, first.getQ(), first.getK(), /*fused=*/true,
            /*hasMask=*/true, parts);
   }

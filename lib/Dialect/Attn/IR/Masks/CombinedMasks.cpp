@@ -26,6 +26,22 @@ struct PatternShape {
 };
 
 static PatternShape shapeOf(MaskPatternAttrInterface pattern,
+                            llvm::DenseMap<Attribute, PatternShape> &seen);
+
+/// The shape of a union or intersection of `parts`.
+static PatternShape
+shapeOfParts(ArrayRef<MaskPatternAttrInterface> parts,
+             llvm::DenseMap<Attribute, PatternShape> &seen) {
+  PatternShape shape;
+  for (MaskPatternAttrInterface part : parts) {
+    PatternShape sub = shapeOf(part, seen);
+    shape.depth = std::max(shape.depth, sub.depth + 1);
+    shape.nodes = ::attn::satAdd(shape.nodes, sub.nodes);
+  }
+  return shape;
+}
+
+static PatternShape shapeOf(MaskPatternAttrInterface pattern,
                             llvm::DenseMap<Attribute, PatternShape> &seen) {
   ArrayRef<MaskPatternAttrInterface> parts;
   if (auto unite = dyn_cast<UnionAttr>(pattern))
@@ -36,13 +52,7 @@ static PatternShape shapeOf(MaskPatternAttrInterface pattern,
     return {};
   if (auto it = seen.find(pattern); it != seen.end())
     return it->second;
-  PatternShape shape;
-  for (MaskPatternAttrInterface part : parts) {
-    PatternShape sub = shapeOf(part, seen);
-    shape.depth = std::max(shape.depth, sub.depth + 1);
-    shape.nodes = ::attn::satAdd(shape.nodes, sub.nodes);
-  }
-  return seen[pattern] = shape;
+  return seen[pattern] = shapeOfParts(parts, seen);
 }
 
 static LogicalResult verifyParts(function_ref<InFlightDiagnostic()> emitError,
@@ -55,12 +65,7 @@ static LogicalResult verifyParts(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "#attn." << name << " parts must be mask patterns";
   // Parts are verified already, so each is within both limits.
   llvm::DenseMap<Attribute, PatternShape> seen;
-  PatternShape shape;
-  for (MaskPatternAttrInterface part : parts) {
-    PatternShape sub = shapeOf(part, seen);
-    shape.depth = std::max(shape.depth, sub.depth + 1);
-    shape.nodes = ::attn::satAdd(shape.nodes, sub.nodes);
-  }
+  PatternShape shape = shapeOfParts(parts, seen);
   if (shape.depth > kMaxPatternDepth)
     return emitError() << "mask patterns nest at most " << kMaxPatternDepth
                        << " #attn.union / #attn.intersect levels deep";
